@@ -1,0 +1,62 @@
+# Two commands: `make run` serves the demo at http://127.0.0.1:5000, `make test` runs everything.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+PYBABEL := $(VENV)/bin/pybabel
+STAMP := $(VENV)/.installed-stamp
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: setup run test lint test-sqlite test-postgres services chromium translations-update clean
+
+setup: $(STAMP) node_modules/.package-lock.json $(MO_FILES) assets
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[build,test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(PYBABEL) compile --statistics -d translations -l $*
+
+.PHONY: assets
+assets: $(STAMP) node_modules/.package-lock.json
+	$(FLASK) assets
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	CARNET_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app tests
+
+test: setup lint services chromium test-sqlite test-postgres
+
+test-sqlite: setup
+	$(VENV)/bin/pytest
+
+test-postgres: setup services
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest
+
+# PostgreSQL and Redis run on the machine; start them when they are not answering.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; pg_isready -h 127.0.0.1 -p 5432
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+
+# Browser tests use Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# After changing user-visible strings: extract them, then translate the new entries.
+translations-update: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) node_modules instance static/vendor static/icons/*.png translations/*/LC_MESSAGES/*.mo

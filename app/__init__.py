@@ -1,0 +1,51 @@
+"""Carnet: the patient's digital carnet de liaison."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from htmx_flask import Htmx
+
+from . import auth, cli, db, errors, i18n, security, templating
+from .config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application factory: configuration from the environment, then ``config``."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CARNET_INSTANCE", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    Htmx(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    templating.init_app(app)
+
+    from .carnet import bp as carnet_bp
+    from .main import bp as main_bp
+    from .me import bp as me_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(carnet_bp)
+    app.register_blueprint(me_bp)
+    if app.config["CARNET_DEMO"]:
+        from .demo.views import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
+    return app

@@ -1,0 +1,51 @@
+"""Configuration from the environment, with secrets kept in the instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance_path: str, name: str) -> str:
+    """Read a secret from the instance folder, creating it on first run (never committed)."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'carnet.sqlite'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    origin = env.get("CARNET_ORIGIN", "http://127.0.0.1:5000")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
+        "DATABASE_URL": database_url,
+        "CARNET_DEMO": _flag("CARNET_DEMO"),
+        "CARNET_ORIGIN": origin,
+        "CARNET_RP_ID": env.get("CARNET_RP_ID", "127.0.0.1"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": origin.startswith("https://"),
+        "SESSION_COOKIE_NAME": "carnet_session",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        # Relative to app.root_path (the package), hence the "..".
+        "BABEL_TRANSLATION_DIRECTORIES": "../translations",
+        "LANGUAGES": ("fr", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the session ends the token's life
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+    }

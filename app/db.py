@@ -1,0 +1,95 @@
+"""Database engine and the per-request session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g
+from sqlmodel import Session
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; SQLite gets foreign keys on and a patient lock timeout."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def get_session() -> Session:
+    """The database session of the current request, opened on first use."""
+    if "db" not in g:
+        g.db = Session(current_app.extensions["carnet.engine"], expire_on_commit=False)
+    return g.db
+
+
+def close_session(exc: BaseException | None = None) -> None:
+    """Roll back what the request left uncommitted, then close its session."""
+    session = g.pop("db", None)
+    if session is not None:
+        if exc is not None or session.in_transaction():
+            session.rollback()
+        session.close()
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration, built in code so no alembic.ini is needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` up to ``revision``."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["carnet.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_session)
+    require_current_schema(app)
+
+
+def require_current_schema(app: Flask) -> None:
+    """Refuse to serve while the database is behind the code's migrations."""
+    from flask import request
+    from flask_babel import gettext as _
+
+    from .errors import render_error
+
+    @app.before_request
+    def _check_schema():
+        if app.extensions.get("carnet.schema_ok") or request.endpoint in (
+            "static", "main.healthz", "main.service_worker", "main.manifest"
+        ):
+            return None
+        if current_revision(app.extensions["carnet.engine"]) != head_revision():
+            return render_error(503, _("The database must be upgraded first: run "
+                                       "\u201cflask --app app db upgrade\u201d (or \u201cmake run\u201d)."))
+        app.extensions["carnet.schema_ok"] = True
+        return None

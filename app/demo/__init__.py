@@ -1,0 +1,1 @@
+"""The demo territory: believable, fictional people of a CPTS, and a one-click sign-in."""

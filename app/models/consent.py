@@ -1,0 +1,66 @@
+"""The consent ledger, access requests, and the audit trail of "Who saw my carnet"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from .base import created_field, enum_field, json_field, text_field, time_field
+from .enums import AuditAction, ConsentKind, RequestStatus, Role
+
+
+class ConsentEvent(SQLModel, table=True):
+    """A decision of the patient, appended to the ledger and never changed.
+
+    Current permissions are a fold of these events. ``scopes`` lists sections
+    ("plan") for reading and "<section>:write" for writing ("notes:write").
+    """
+
+    __tablename__ = "consent_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    kind: ConsentKind = enum_field(ConsentKind)
+    grantee_account_id: int = Field(foreign_key="account.id", index=True)
+    scopes: list = json_field()
+    ends_at: datetime | None = time_field()
+    decided_by_id: int = Field(foreign_key="account.id")
+    wording_version: str = Field(default="1", max_length=20)
+    created_at: datetime = created_field()
+
+
+class AccessRequest(SQLModel, table=True):
+    """A professional outside the team asks the patient for access to some sections."""
+
+    __tablename__ = "access_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    requester_account_id: int = Field(foreign_key="account.id", index=True)
+    scopes: list = json_field()
+    message: str = text_field()
+    status: RequestStatus = enum_field(RequestStatus, default=RequestStatus.PENDING)
+    created_at: datetime = created_field()
+    decided_at: datetime | None = time_field()
+    consent_event_id: int | None = Field(default=None, foreign_key="consent_event.id")
+
+
+class AuditEvent(SQLModel, table=True):
+    """A read or change of a patient's data by someone else, allowed or refused.
+
+    Append-only: the application never updates or deletes these rows.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    actor_account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    actor_role: Role | None = enum_field(Role, default=None)
+    section: str = Field(max_length=32)
+    action: AuditAction = enum_field(AuditAction)
+    allowed: bool = Field(default=True)
+    object_type: str = Field(default="", max_length=40)
+    object_id: int | None = None
+    created_at: datetime = created_field()

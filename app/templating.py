@@ -1,0 +1,76 @@
+"""What every template may use: the navigation, labels of the model, wording of changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
+
+from .auth import own_patient
+from .labels import label
+from .models import ActionStatus, ChangeKind, Condition, PlanRevision, Role
+
+
+@dataclass
+class NavItem:
+    url: str
+    label: str
+    icon: str
+    current: bool
+
+
+def nav_items() -> list[NavItem]:
+    """The bottom navigation for the signed-in person and the carnet being viewed."""
+    account = g.get("account")
+    if account is None or g.get("error_page"):
+        return []
+    carnet = g.get("carnet")
+    if carnet is None and account.role == Role.PATIENT:
+        carnet = own_patient(account)
+    items: list[tuple[str, str, str]] = []
+    if account.role == Role.PROFESSIONAL:
+        items.append((url_for("carnet.my_patients"), _("Patients"), "team"))
+    if carnet is not None:
+        home = url_for("main.home") if account.id == carnet.account_id else url_for(
+            "carnet.home", patient_id=carnet.id)
+        items += [
+            (home, _("Home"), "home"),
+            (url_for("carnet.plan", patient_id=carnet.id), _("Plan"), "plan"),
+            (url_for("carnet.appointments", patient_id=carnet.id), _("Appointments"), "calendar"),
+            (url_for("carnet.team", patient_id=carnet.id), _("Team"), "team"),
+        ]
+    elif account.role != Role.PROFESSIONAL:
+        items.append((url_for("main.home"), _("Home"), "home"))
+    items.append((url_for("me.index"), _("Me"), "me"))
+    return [NavItem(url, text, icon, request.path == url) for url, text, icon in items]
+
+
+def change_text(revision: PlanRevision) -> str:
+    """A plan revision in plain words ("marked done", "added")."""
+    if revision.change == ChangeKind.CREATED:
+        return _("added to the plan")
+    if revision.change == ChangeKind.STATUS:
+        after = revision.after.get("status")
+        if after:
+            return _("now: %(status)s", status=label(ActionStatus(after)))
+    if revision.change == ChangeKind.COMMENT:
+        return _("new comment")
+    return _("changed")
+
+
+def role_heading(role: Role) -> str:
+    return {
+        Role.PATIENT: _("Patients"),
+        Role.CAREGIVER: _("Caregivers"),
+        Role.PROFESSIONAL: _("Professionals"),
+        Role.EDITOR: _("Patient-association editors"),
+        Role.ADMIN: _("Administrators"),
+    }[role]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading
+    )
+    app.jinja_env.filters["condition_label"] = lambda value: label(Condition(value))

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_compress import Compress
 from htmx_flask import Htmx
 
 from . import auth, cli, db, errors, i18n, security, templating
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     Htmx(app)
+    Compress(app)  # phones on a rural 3G line: every byte counts
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

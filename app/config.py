@@ -21,14 +21,18 @@ def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def sqlalchemy_url(url: str) -> str:
+    """``DATABASE_URL`` as SQLAlchemy wants it: PostgreSQL goes through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'carnet.sqlite'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url.removeprefix("postgres://")
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     origin = env.get("CARNET_ORIGIN", "http://127.0.0.1:5000")
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
@@ -48,4 +52,9 @@ def load_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the session ends the token's life
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": [
+            "text/html", "text/css", "text/javascript", "application/javascript",
+            "application/json", "application/manifest+json", "image/svg+xml",
+        ],
     }

@@ -12,11 +12,14 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlmodel import Session
 
+from .config import sqlalchemy_url
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> sa.Engine:
     """An engine for ``url``; SQLite gets foreign keys on and a patient lock timeout."""
+    url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
 
@@ -51,7 +54,7 @@ def alembic_config(url: str) -> Config:
     """Alembic's configuration, built in code so no alembic.ini is needed."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     return config
 
 
@@ -89,7 +92,7 @@ def require_current_schema(app: Flask) -> None:
         ):
             return None
         if current_revision(app.extensions["carnet.engine"]) != head_revision():
-            return render_error(503, _("The database must be upgraded first: run "
-                                       "\u201cflask --app app db upgrade\u201d (or \u201cmake run\u201d)."))
+            return render_error(503, _("The database must be upgraded first. Run: %(command)s",
+                                       command="flask --app app db upgrade"))
         app.extensions["carnet.schema_ok"] = True
         return None

@@ -23,7 +23,8 @@ def _titles() -> dict[int, tuple[str, str]]:
         429: (_("Too many attempts"), _("Please wait a minute, then try again.")),
         503: (
             _("Carnet is resting for a moment"),
-            _("We cannot reach our data right now. Your information is safe. Please try again in a few minutes."),
+            _("We cannot reach our data right now. Your information is safe. "
+              "Please try again in a few minutes."),
         ),
     }
 

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+
 from .auth import login_required, own_patient, own_professional
 from .carnet.views import carnet_home
 from .db import current_revision, get_session, head_revision

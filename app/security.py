@@ -36,8 +36,9 @@ def _headers(response: Response) -> Response:
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html":
-        # Pages hold health data: never stored by shared caches.
-        headers.setdefault("Cache-Control", "no-store" if request.path != "/offline" else "no-cache")
+        # Pages hold health data: never kept by shared caches; the phone's own service
+        # worker may keep a visited page for offline reading (cleared at sign-out).
+        headers.setdefault("Cache-Control", "private, no-cache")
     return response
 
 

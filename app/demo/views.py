@@ -1,4 +1,4 @@
-"""One-click demo sign-in. Registered only when CARNET_DEMO=1; otherwise the route does not exist."""
+"""Demo sign-in, registered only when CARNET_DEMO=1, otherwise the route does not exist."""
 
 from __future__ import annotations
 

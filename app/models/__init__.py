@@ -16,7 +16,7 @@ from .consent import AccessRequest, AuditEvent, ConsentEvent
 from .content import ContentFeedback, ContentPage, ContentReview
 from .enums import *  # noqa: F403
 from .people import CaregiverLink, CareTeamMember, CarnetVisit, Patient, Professional
-from .push import NotificationDelivery, Notification, NotificationPreference, PushSubscription
+from .push import Notification, NotificationDelivery, NotificationPreference, PushSubscription
 from .symptoms import Questionnaire, SymptomReport
 
 metadata = SQLModel.metadata

@@ -90,6 +90,7 @@ class AppointmentRevision(SQLModel, table=True):
     version: int = Field(default=1)
     before: dict = json_field(dict)
     after: dict = json_field(dict)
+    comment: str = text_field()  # e.g. why it was cancelled
     created_at: datetime = created_field()
 
 

@@ -20,6 +20,7 @@ class Patient(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", unique=True)
     birth_date: date | None = None
     town: str = Field(default="", max_length=120)
+    address: str = Field(default="", max_length=300)  # for home visits
     phone: str = Field(default="", max_length=30)
     conditions: list = json_field()  # Condition values
     # Private calendar feed: the hash of a revocable token (the URL is shown to the patient).

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:22:34.351876
+Create Date: 2026-11-23
 """
 from collections.abc import Sequence
 
@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=True),
     sa.Column('town', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('conditions', sa.JSON(), nullable=False),
     sa.Column('calendar_token_hash', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
@@ -406,6 +407,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('before', sa.JSON(), nullable=False),
     sa.Column('after', sa.JSON(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_appointment_revision_account_id_account')),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_appointment_revision_appointment_id_appointment')),

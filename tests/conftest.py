@@ -1,0 +1,139 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL), the app, the demo.
+
+Personas are the demo's people — a test reads like a story:
+
+- Jeanne Martin: the patient (74, heart failure and type 2 diabetes, in a village)
+- Karim Belkacem: another patient (COPD), whose carnet Jeanne's people must not see
+- Claire Martin: Jeanne's daughter and caregiver
+- Dr Paul Lefèvre: GP, médecin traitant of Jeanne and Karim
+- Amina Benali: home nurse (IDE) in Jeanne's team
+- Marc Dubois: pharmacist in Jeanne's team
+- Lucas Moreau: social worker, not in Jeanne's care team
+- Françoise Petit: editor from a heart-failure patients' association
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app import create_app
+from app.config import sqlalchemy_url
+from app.db import upgrade
+from app.models import Account
+
+EMAILS = {
+    "jeanne": "jeanne.martin@example.org",
+    "karim": "karim.belkacem@example.org",
+    "louise": "louise.bernard@example.org",
+    "claire": "claire.martin@example.org",
+    "lefevre": "paul.lefevre@example.org",
+    "amina": "amina.benali@example.org",
+    "sophie": "sophie.girard@example.org",
+    "marc": "marc.dubois@example.org",
+    "julie": "julie.roux@example.org",
+    "lucas": "lucas.moreau@example.org",
+    "nadia": "nadia.haddad@example.org",
+    "francoise": "francoise.petit@example.org",
+}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database migrated from empty to head, once per test session."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        url = sqlalchemy_url(url)
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'carnet.sqlite'}"
+    upgrade(url)
+    return url
+
+
+# Every app made by a test keeps its generated secrets out of the working tree.
+os.environ["CARNET_INSTANCE"] = tempfile.mkdtemp(prefix="carnet-test-instance-")
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("CARNET_DEMO", None)
+
+
+@pytest.fixture(scope="session")
+def instance_path() -> str:
+    return os.environ["CARNET_INSTANCE"]
+
+
+@pytest.fixture(scope="session")
+def app(database_url, instance_path):
+    """The application in demo mode, over the test database."""
+    app = create_app(
+        {"DATABASE_URL": database_url, "CARNET_DEMO": True, "TESTING": True,
+         "SECRET_KEY": "test-secret"}
+    )
+    return app
+
+
+@pytest.fixture
+def engine(app) -> sa.Engine:
+    return app.extensions["carnet.engine"]
+
+
+@pytest.fixture
+def db(engine):
+    """A session on the test database, for arranging and checking."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def demo(engine) -> dict[str, int]:
+    """The demo territory, freshly loaded."""
+    from app.demo.territory import load_demo
+
+    with Session(engine) as session:
+        return load_demo(session)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def persona(session: Session, name: str) -> Account:
+    """The demo account of a persona ("jeanne", "lefevre"…)."""
+    return session.exec(select(Account).where(Account.email == EMAILS[name])).one()
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class DemoActions:
+    """Signs a test client in as one of the demo's people, the way a browser would."""
+
+    def __init__(self, client, engine):
+        self.client = client
+        self.engine = engine
+
+    def csrf_token(self, path: str = "/demo/") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        return CSRF_META.search(page).group(1)
+
+    def sign_in(self, name: str):
+        with Session(self.engine) as session:
+            account_id = persona(session, name).id
+        return self.client.post(
+            "/demo/sign-in", data={"account_id": account_id, "csrf_token": self.csrf_token()}
+        )
+
+
+@pytest.fixture
+def demo_actions(client, engine, demo) -> DemoActions:
+    return DemoActions(client, engine)

@@ -1,0 +1,99 @@
+"""The first carnet pages, seen by the patient, her caregiver and her team."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from app.models import AuditEvent, Patient
+
+from .conftest import persona
+
+PAGES = ["/carnet/{id}/", "/carnet/{id}/team", "/carnet/{id}/plan", "/carnet/{id}/appointments"]
+
+
+def _carnet_id(db, name: str) -> int:
+    return db.exec(select(Patient.id).where(Patient.account_id == persona(db, name).id)).one()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_jeanne_opens_each_page_of_her_carnet(demo_actions, db, page):
+    demo_actions.sign_in("jeanne")
+    response = demo_actions.client.get(page.format(id=_carnet_id(db, "jeanne")))
+    assert response.status_code == 200
+
+
+def test_jeannes_own_reads_are_not_audited(demo_actions, db):
+    demo_actions.sign_in("jeanne")
+    for page in PAGES:
+        demo_actions.client.get(page.format(id=_carnet_id(db, "jeanne")))
+    assert db.exec(select(AuditEvent)).all() == []
+
+
+def test_dr_lefevre_reads_jeannes_plan_and_it_is_audited(demo_actions, db):
+    demo_actions.sign_in("lefevre")
+    response = demo_actions.client.get(f"/carnet/{_carnet_id(db, 'jeanne')}/plan")
+    assert response.status_code == 200
+    events = db.exec(select(AuditEvent)).all()
+    assert [(e.section, e.action, e.allowed) for e in events] == [("plan", "read", True)]
+    assert events[0].actor_account_id == persona(db, "lefevre").id
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_claire_cannot_open_karims_carnet(demo_actions, db, page):
+    demo_actions.sign_in("claire")
+    response = demo_actions.client.get(page.format(id=_carnet_id(db, "karim")))
+    assert response.status_code == 404
+
+
+def test_claire_sees_jeannes_plan_with_a_caregiver_banner(demo_actions, db):
+    demo_actions.sign_in("claire")
+    page = demo_actions.client.get(
+        f"/carnet/{_carnet_id(db, 'jeanne')}/plan", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "as their caregiver" in page
+
+
+@pytest.mark.parametrize("name", ["lucas", "francoise"])
+def test_outsiders_get_404_on_jeannes_carnet_and_the_refusal_is_audited(demo_actions, db, name):
+    demo_actions.sign_in(name)
+    response = demo_actions.client.get(f"/carnet/{_carnet_id(db, 'jeanne')}/")
+    assert response.status_code == 404
+    refused = db.exec(select(AuditEvent).where(AuditEvent.allowed == False)).all()  # noqa: E712
+    assert [e.actor_account_id for e in refused] == [persona(db, name).id]
+
+
+def test_a_visitor_is_sent_to_sign_in(client, demo, db):
+    response = client.get(f"/carnet/{_carnet_id(db, 'jeanne')}/plan")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/sign-in")
+
+
+def test_the_number_of_queries_of_the_home_does_not_grow_with_the_data(demo_actions, db, engine):
+    """Rule 7: SQL queries per page do not grow with the data."""
+    import sqlalchemy as sa
+
+    from app.models import PlanItem, PlanItemKind, PlanRevision
+
+    demo_actions.sign_in("jeanne")
+    carnet_id = _carnet_id(db, "jeanne")
+
+    def count_queries(path: str) -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert demo_actions.client.get(path).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    pages = [p.format(id=carnet_id) for p in PAGES]
+    before = [count_queries(p) for p in pages]
+    for n in range(200):
+        item = PlanItem(patient_id=carnet_id, kind=PlanItemKind.ACTION, title=f"Action {n}")
+        db.add(item)
+        db.flush()
+        db.add(PlanRevision(plan_item_id=item.id, patient_id=carnet_id, change="created"))
+    db.commit()
+    assert [count_queries(p) for p in pages] == before

@@ -1,0 +1,101 @@
+"""French by default, English complete, and no string left out of either catalog."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_french_is_the_default(client):
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert '<html lang="fr">' in page
+    assert "Se connecter à Carnet" in page
+
+
+def test_english_when_the_browser_asks_for_it(client):
+    page = client.get("/sign-in", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="en">' in page
+    assert "Sign in to Carnet" in page
+
+
+def test_the_language_switch_wins_over_the_browser(demo_actions):
+    client = demo_actions.client
+    token = demo_actions.csrf_token("/sign-in")
+    response = client.post("/locale", data={"locale": "en", "next": "/sign-in",
+                                            "csrf_token": token})
+    assert response.headers["Location"].endswith("/sign-in")
+    page = client.get("/sign-in", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Sign in to Carnet" in page
+
+
+def test_the_account_language_follows_it_to_another_browser(demo_actions, app, db):
+    from .conftest import persona
+
+    demo_actions.sign_in("jeanne")
+    token = demo_actions.csrf_token("/me/")
+    demo_actions.client.post("/locale", data={"locale": "en", "csrf_token": token})
+    db.expire_all()
+    assert persona(db, "jeanne").locale == "en"
+
+
+def test_the_language_switch_refuses_an_outside_redirect(demo_actions):
+    token = demo_actions.csrf_token("/sign-in")
+    response = demo_actions.client.post(
+        "/locale", data={"locale": "fr", "next": "//evil.example.com/", "csrf_token": token}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_dates_are_shown_in_paris_time(app):
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("fr"):
+        rendered = app.jinja_env.from_string("{{ when|time }}").render(
+            when=datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+        )
+    assert rendered == "14:00"  # summer time in Paris is UTC+2
+
+
+@pytest.fixture(scope="module")
+def template_messages(tmp_path_factory) -> set[str]:
+    """Every message id extracted from the code and templates, as `make translations-update`."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location", "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as handle:
+        return {message.id if isinstance(message.id, str) else message.id[0]
+                for message in read_po(handle) if message.id}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_catalog_has_every_string(template_messages, language):
+    with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {
+        (message.id if isinstance(message.id, str) else message.id[0])
+        for message in catalog
+        if message.id and not message.fuzzy
+        and all(message.string if isinstance(message.string, tuple) else [message.string])
+    }
+    missing = sorted(template_messages - translated)
+    assert not missing, f"{language} catalog lacks: {missing}"
+
+
+def test_the_compiled_french_catalog_is_used(app):
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context("/"), force_locale("fr"):
+        assert gettext("Sign out") == "Se déconnecter"

@@ -43,3 +43,27 @@ def test_an_unknown_demo_account_is_a_404(demo_actions):
     response = demo_actions.client.post("/demo/sign-in",
                                         data={"account_id": "abc", "csrf_token": token})
     assert response.status_code == 404
+
+
+def test_a_failing_request_leaves_nothing_behind(database_url, instance_path, engine):
+    """One session per request, rolled back when the request fails."""
+    from sqlmodel import Session, select
+
+    from app.db import get_session
+    from app.models import Account, Role
+
+    app = create_app({"DATABASE_URL": database_url})
+
+    @app.get("/half-done")
+    def half_done():
+        session = get_session()
+        session.add(Account(email="half.done@example.net", first_name="Half", last_name="Done",
+                            role=Role.PATIENT, user_handle="half-done"))
+        session.flush()
+        raise RuntimeError("fails after writing")
+
+    assert app.test_client().get("/half-done").status_code == 500
+    with Session(engine) as session:
+        assert session.exec(
+            select(Account).where(Account.email == "half.done@example.net")
+        ).first() is None

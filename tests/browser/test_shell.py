@@ -36,8 +36,9 @@ def test_jeanne_signs_in_and_sees_her_next_appointment_and_her_doctor(
     assert_accessible(page)
 
     for label in words["nav"]:
-        page.get_by_role("navigation").get_by_role("link", name=label, exact=True).click()
-        expect(page.get_by_role("link", name=label, exact=True)).to_have_attribute("aria-current", "page")
+        link = page.get_by_role("navigation").get_by_role("link", name=label, exact=True)
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page")
         assert_accessible(page)
     context.close()
 
@@ -109,4 +110,26 @@ def test_jeannes_home_weighs_less_than_45_kb_compressed_on_first_load(browser, l
     for url, size in sorted(loaded.items(), key=lambda item: -item[1]):
         print(f"  {size / 1024:6.1f} KB  {url}")
     assert total < 45 * 1024
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "zoom"), [(320, 1), (640, 2)])
+def test_pages_fit_a_small_phone_and_200_percent_zoom(browser, live_server, demo, width, zoom):
+    """No horizontal scrolling at 320 px, nor at 200 % zoom; touch targets of 44 px at least."""
+    context = new_context(browser, live_server.url,
+                          viewport={"width": width // zoom, "height": 640 // zoom},
+                          device_scale_factor=zoom)
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    for link in ("Plan", "Rendez-vous", "Équipe", "Moi", "Accueil"):
+        page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+        small = page.evaluate("""() => [...document.querySelectorAll(
+                'nav a, main a.button, button, input:not([type=hidden]), select, textarea')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => e.getBoundingClientRect())
+            .filter(r => r.height < 44 || r.width < 44).length""")
+        assert small == 0, page.url
     context.close()

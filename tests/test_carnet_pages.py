@@ -97,3 +97,24 @@ def test_the_number_of_queries_of_the_home_does_not_grow_with_the_data(demo_acti
         db.add(PlanRevision(plan_item_id=item.id, patient_id=carnet_id, change="created"))
     db.commit()
     assert [count_queries(p) for p in pages] == before
+
+
+def test_dr_lefevre_lists_his_patients(demo_actions):
+    demo_actions.sign_in("lefevre")
+    page = demo_actions.client.get("/patients", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True)
+    assert "Jeanne Martin" in page and "Karim Belkacem" in page
+    assert "Louise Bernard" not in page
+    assert "Insuffisance cardiaque" in page
+
+
+def test_claire_chooses_among_the_carnets_she_helps_with(demo_actions):
+    demo_actions.sign_in("claire")
+    page = demo_actions.client.get("/carnets").get_data(as_text=True)
+    assert "Jeanne Martin" in page and "Karim Belkacem" not in page
+
+
+@pytest.mark.parametrize(("name", "path"), [("jeanne", "/patients"), ("lefevre", "/carnets")])
+def test_the_lists_of_other_roles_are_404(demo_actions, name, path):
+    demo_actions.sign_in(name)
+    assert demo_actions.client.get(path).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _instance_secret(instance_path: str, name: str) -> str:
@@ -33,13 +34,25 @@ def load_config(instance_path: str) -> dict:
     """Build the configuration mapping from environment variables."""
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'carnet.sqlite'}"
-    origin = env.get("CARNET_ORIGIN", "http://127.0.0.1:5000")
+    # Passkeys belong to a host name, never an IP address: in development the app is
+    # reached at http://127.0.0.1:5000 too, and the passkey pages move over to localhost.
+    origin = env.get("CARNET_ORIGIN", "http://localhost:5000").rstrip("/")
+    extra = env.get("CARNET_EXTRA_ORIGINS", "http://127.0.0.1:5000")
+    personal_idle = int(env.get("CARNET_IDLE_PERSONAL_DAYS", "30")) * 86400
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
         "DATABASE_URL": database_url,
         "CARNET_DEMO": _flag("CARNET_DEMO"),
         "CARNET_ORIGIN": origin,
-        "CARNET_RP_ID": env.get("CARNET_RP_ID", "127.0.0.1"),
+        "CARNET_ORIGINS": [origin] + [o.strip().rstrip("/") for o in extra.split(",") if o.strip()],
+        "CARNET_RP_ID": env.get("CARNET_RP_ID", urlsplit(origin).hostname or "localhost"),
+        "CARNET_INVITATION_DAYS": int(env.get("CARNET_INVITATION_DAYS", "7")),
+        "CARNET_IDLE_PROFESSIONAL_SECONDS": int(env.get("CARNET_IDLE_PRO_MINUTES", "30")) * 60,
+        "CARNET_IDLE_PERSONAL_SECONDS": personal_idle,
+        "PERMANENT_SESSION_LIFETIME": personal_idle,
+        "CARNET_SIGN_IN_LIMIT": env.get("CARNET_SIGN_IN_LIMIT", "10 per minute"),
+        "CARNET_INVITATION_LIMIT": env.get("CARNET_INVITATION_LIMIT", "30 per minute"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": origin.startswith("https://"),

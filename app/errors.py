@@ -6,7 +6,7 @@ import logging
 import traceback
 
 import sqlalchemy as sa
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -35,6 +35,8 @@ def render_error(status: int, detail: str | None = None):
         status,
         (_("Something went wrong"), _("We are sorry. Please try again in a few minutes.")),
     )
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=f"{title}. {message}"), status
     g.error_page = True
     body = render_template("errors/error.html", status=status, title=title, message=message,
                            detail=detail)

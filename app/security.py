@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+# In memory by default; RATELIMIT_STORAGE_URI (e.g. redis://…) shares it between instances.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # No inline script or style anywhere: everything comes from our own /static.
 CSP = "; ".join(
@@ -44,4 +48,5 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    limiter.init_app(app)
     app.after_request(_headers)

@@ -137,3 +137,11 @@ class DemoActions:
 @pytest.fixture
 def demo_actions(client, engine, demo) -> DemoActions:
     return DemoActions(client, engine)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with a full sign-in budget (limits are counted per client address)."""
+    from app.security import limiter
+
+    limiter.reset()

@@ -1,0 +1,57 @@
+"""Forms shared by several areas, with messages in the person's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from .labels import LABELS
+from .models import Profession
+from .types import utcnow
+
+NAME = [DataRequired(_l("Please give a name.")), Length(max=100, message=_l(
+    "At most %(max)d characters.", max=100))]
+PHONE = [Optional(), Regexp(r"^[0-9 +().-]{6,30}$", message=_l(
+    "A phone number has digits only, e.g. 06 12 34 56 78."))]
+
+
+def email_field(label):
+    return EmailField(label, [
+        DataRequired(_l("Please give an e-mail address.")),
+        Email(_l("This e-mail address does not look right."), check_deliverability=False),
+        Length(max=254, message=_l("At most %(max)d characters.", max=254)),
+    ])
+
+
+class PersonForm(FlaskForm):
+    """Who is being invited: the fields every invitation asks for."""
+
+    first_name = StringField(_l("First name"), NAME)
+    last_name = StringField(_l("Last name"), NAME)
+    email = email_field(_l("E-mail address"))
+
+
+class PatientForm(PersonForm):
+    birth_date = DateField(_l("Date of birth"), [Optional()])
+    phone = StringField(_l("Phone"), PHONE)
+
+    def validate_birth_date(self, field):
+        if field.data and field.data > utcnow().date():
+            raise ValidationError(_l("A date of birth cannot be in the future."))
+
+
+class ProfessionalForm(PersonForm):
+    profession = SelectField(_l("Profession"), choices=[])
+    structure = StringField(_l("Practice or structure"), [Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), PHONE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profession.choices = [(p.value, label) for p, label in LABELS[Profession].items()]
+
+
+class CaregiverForm(PersonForm):
+    relationship = StringField(_l("Who is this person for you? (e.g. my daughter)"),
+                               [Optional(), Length(max=80)])

@@ -1,0 +1,81 @@
+"""A walk over every route of the app: CSRF on each state change, no state change on GET,
+and the security headers on every response."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from app.models import Patient, metadata
+
+from .conftest import persona
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+# Reads of a carnet are audited by design: that table is the one a GET may write.
+WRITTEN_BY_READS = {"audit_event"}
+
+
+def _sample_values(db) -> dict[str, object]:
+    jeanne = db.exec(select(Patient).where(Patient.account_id == persona(db, "jeanne").id)).one()
+    return {"patient_id": jeanne.id, "passkey_id": 1, "invitation_id": 1,
+            "token": "sample-token", "filename": "css/carnet.css"}
+
+
+def _urls(app, db, methods: set[str]) -> list[tuple[str, str]]:
+    values = _sample_values(db)
+    urls = []
+    for rule in app.url_map.iter_rules():
+        wanted = (rule.methods or set()) & methods
+        if not wanted:
+            continue
+        missing = set(rule.arguments) - set(values)
+        assert not missing, f"{rule.rule}: give a sample value for {missing} in this test"
+        path = rule.build({name: values[name] for name in rule.arguments})[1]
+        urls.extend((method, path) for method in sorted(wanted))
+    return urls
+
+
+def _snapshot(engine) -> str:
+    digest = hashlib.sha256()
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            if table.name in WRITTEN_BY_READS:
+                continue
+            rows = connection.execute(sa.select(table).order_by(*table.primary_key)).all()
+            digest.update(f"{table.name}:{rows!r}".encode())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("who", [None, "jeanne", "lefevre", "claire"])
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(
+    app, db, demo_actions, who
+):
+    if who:
+        demo_actions.sign_in(who)
+    before = _snapshot(db.get_bind())
+    for method, path in _urls(app, db, STATE_CHANGING):
+        response = demo_actions.client.open(path, method=method, data={"name": "x"})
+        assert response.status_code in (400, 404), (method, path, response.status_code)
+    assert _snapshot(db.get_bind()) == before
+
+
+@pytest.mark.parametrize("who", [None, "jeanne", "lefevre", "claire", "francoise"])
+def test_no_get_route_changes_state_and_every_response_has_the_headers(
+    app, db, demo_actions, who
+):
+    if who:
+        demo_actions.sign_in(who)
+    before = _snapshot(db.get_bind())
+    for _, path in _urls(app, db, {"GET"}):
+        response = demo_actions.client.get(path)
+        assert response.status_code < 500, path
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "script-src 'self'" in csp, path
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp, path
+        assert "frame-ancestors 'none'" in csp, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "same-origin", path
+    assert _snapshot(db.get_bind()) == before

@@ -56,7 +56,7 @@ chromium:
 # After changing user-visible strings: extract them, then translate the new entries.
 translations-update: $(STAMP)
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header .
-	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules instance static/vendor static/icons/*.png translations/*/LC_MESSAGES/*.mo

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort, g
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .models import (
     SECTIONS,
@@ -33,7 +33,8 @@ from .models import (
 from .types import utcnow
 
 READ = "read"
-WRITE = "write"
+WRITE = "write"  # take part: a note, a comment, the status of one's own action
+MANAGE = "manage"  # keep the plan and the appointments up to date: the care team
 
 
 @dataclass
@@ -70,68 +71,79 @@ def _scope(action: str, section: str) -> str:
     return section if action == READ else f"{section}:{action}"
 
 
-def _decide(db: Session, actor: Account, patient: Patient, now: datetime) -> dict[str, set[str]]:
-    """Every (section → actions) ``actor`` may do on ``patient``'s carnet."""
-    if actor.id == patient.account_id:
-        return {section: {READ, WRITE} for section in SECTIONS}
-    if actor.role in (Role.EDITOR, Role.ADMIN) or not actor.is_active:
-        return {}
+def _decide_many(
+    db: Session, actor: Account, patients: list[Patient], now: datetime
+) -> dict[int, dict[str, set[str]]]:
+    """Every (section → actions) ``actor`` may do on each carnet, in three queries at most."""
+    decided: dict[int, dict[str, set[str]]] = {}
+    others = []
+    for patient in patients:
+        if actor.id == patient.account_id:
+            decided[patient.id] = {section: {READ, WRITE} for section in SECTIONS}
+        else:
+            decided[patient.id] = {}
+            others.append(patient.id)
+    if not others or actor.role not in (Role.PROFESSIONAL, Role.CAREGIVER) or not actor.is_active:
+        return decided
     events = db.exec(
         select(ConsentEvent)
-        .where(ConsentEvent.patient_id == patient.id, ConsentEvent.grantee_account_id == actor.id)
+        .where(col(ConsentEvent.patient_id).in_(others),
+               ConsentEvent.grantee_account_id == actor.id)
         .order_by(ConsentEvent.id)
     ).all()
-    ledger = fold(events)
-    allowed: dict[str, set[str]] = {}
     if actor.role == Role.PROFESSIONAL:
-        if _in_care_team(db, actor, patient):
+        # Inside the care team sharing is presumed; the patient may oppose it by section.
+        presumed = set(db.exec(
+            select(CareTeamMember.patient_id)
+            .join(Professional, Professional.id == CareTeamMember.professional_id)
+            .where(col(CareTeamMember.patient_id).in_(others),
+                   col(CareTeamMember.ended_at).is_(None), Professional.account_id == actor.id)
+        ).all())
+        linked = set(others)
+    else:
+        presumed = set()
+        linked = {
+            link.patient_id for link in db.exec(
+                select(CaregiverLink).where(col(CaregiverLink.patient_id).in_(others),
+                                            CaregiverLink.caregiver_account_id == actor.id))
+            if link.ends_at is None or now < link.ends_at
+        }
+    for patient_id in others:
+        if patient_id not in linked:
+            continue
+        ledger = fold(e for e in events if e.patient_id == patient_id)
+        allowed = decided[patient_id]
+        if patient_id in presumed:
             for section in SECTIONS:
                 if section not in ledger.opposed:
-                    allowed[section] = {READ, WRITE}
-    elif actor.role == Role.CAREGIVER:
-        link = db.exec(
-            select(CaregiverLink).where(
-                CaregiverLink.patient_id == patient.id,
-                CaregiverLink.caregiver_account_id == actor.id,
-            )
-        ).first()
-        if link is None or (link.ends_at is not None and link.ends_at <= now):
-            return {}
-    else:
-        return {}
-    for section in SECTIONS:
-        for action in (READ, WRITE):
-            if ledger.granted(_scope(action, section), now):
-                allowed.setdefault(section, set()).add(action)
-    return allowed
+                    allowed[section] = {READ, WRITE, MANAGE}
+        for section in SECTIONS:
+            for action in (READ, WRITE):
+                if ledger.granted(_scope(action, section), now):
+                    allowed.setdefault(section, set()).add(action)
+    return decided
 
 
-def _in_care_team(db: Session, actor: Account, patient: Patient) -> bool:
-    row = db.exec(
-        select(CareTeamMember.id)
-        .join(Professional, Professional.id == CareTeamMember.professional_id)
-        .where(
-            CareTeamMember.patient_id == patient.id,
-            CareTeamMember.ended_at.is_(None),  # type: ignore[union-attr]
-            Professional.account_id == actor.id,
-        )
-    ).first()
-    return row is not None
+def preload(db: Session, actor: Account | None, patients: list[Patient]) -> None:
+    """Decide for many carnets at once (a list page), so each later check costs no query."""
+    if actor is None:
+        return
+    cache = g.setdefault("policy_cache", {})
+    missing = [p for p in patients if (actor.id, p.id) not in cache]
+    for patient_id, allowed in _decide_many(db, actor, missing, utcnow()).items():
+        cache[(actor.id, patient_id)] = allowed
 
 
 def permissions(db: Session, actor: Account | None, patient: Patient) -> dict[str, set[str]]:
     """The sections and actions ``actor`` has on ``patient``, memoized for the request."""
     if actor is None:
         return {}
-    cache = g.setdefault("policy_cache", {})
-    key = (actor.id, patient.id)
-    if key not in cache:
-        cache[key] = _decide(db, actor, patient, utcnow())
-    return cache[key]
+    preload(db, actor, [patient])
+    return g.policy_cache[(actor.id, patient.id)]
 
 
 def can(db: Session, actor: Account | None, action: str, patient: Patient, section: str) -> bool:
-    """May ``actor`` do ``action`` (read or write) on ``section`` of ``patient``'s carnet?"""
+    """May ``actor`` do ``action`` (read, write, manage) on ``section`` of ``patient``'s carnet?"""
     return action in permissions(db, actor, patient).get(section, set())
 
 
@@ -169,3 +181,16 @@ def check(
             db.commit()  # a refusal is audited too, then answered like a missing page
     if not allowed:
         abort(404)
+
+
+def may_set_status(
+    db: Session, actor: Account | None, patient: Patient, responsible_account_id: int | None
+) -> bool:
+    """The care team sets any action's status; the person responsible for it, their own."""
+    if can(db, actor, MANAGE, patient, "plan"):
+        return True
+    return (
+        actor is not None
+        and responsible_account_id == actor.id
+        and can(db, actor, READ, patient, "plan")
+    )

@@ -55,8 +55,47 @@ def change_text(revision: PlanRevision) -> str:
         if after:
             return _("now: %(status)s", status=label(ActionStatus(after)))
     if revision.change == ChangeKind.COMMENT:
-        return _("new comment")
+        return _("comment")
+    if revision.change == ChangeKind.MOVED:
+        return _("moved in the plan")
+    if revision.change == ChangeKind.DELETED:
+        return _("removed from the plan")
+    if revision.change == ChangeKind.CANCELLED:
+        return _("cancelled")
     return _("changed")
+
+
+def change_lines(revision) -> list[str]:
+    """The fields a revision changed, as "Status: To do → Done" lines."""
+    names = {"title": _("Title"), "details": _("Details"), "status": _("Status"),
+             "due_date": _("Date"), "responsible_account_id": _("Person responsible"),
+             "starts_at": _("Date"), "place": _("Place"), "kind": _("Kind")}
+    lines = []
+    for field in revision.before:
+        if field not in names or field not in revision.after:
+            continue
+        before, after = revision.before[field], revision.after[field]
+        if field == "status":
+            before, after = label(ActionStatus(before)), label(ActionStatus(after))
+        if field == "responsible_account_id":
+            lines.append(_("Person responsible changed"))
+            continue
+        lines.append(_("%(field)s: %(before)s → %(after)s", field=names[field],
+                       before=before or "—", after=after or "—"))
+    return lines
+
+
+def changed_meanwhile(account) -> str:
+    """Shown when a save was based on an older version than the one stored."""
+    if account is None:
+        return _("This was changed meanwhile. Here is what it says now.")
+    return _("This was changed meanwhile by %(name)s. Here is what it says now.",
+             name=account.full_name)
+
+
+def note_author(note, author) -> str:
+    """ "Claire Martin (caregiver)": who wrote a note, and as what, when they wrote it."""
+    return _("%(name)s (%(role)s)", name=author.full_name, role=label(Role(note.author_role)))
 
 
 def role_heading(role: Role) -> str:
@@ -71,6 +110,7 @@ def role_heading(role: Role) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading
+        nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading,
+        change_lines=change_lines, changed_meanwhile=changed_meanwhile, note_author=note_author,
     )
     app.jinja_env.filters["condition_label"] = lambda value: label(Condition(value))

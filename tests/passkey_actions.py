@@ -23,7 +23,8 @@ class PasskeyActions:
 
     def csrf(self, path: str = "/sign-in") -> dict[str, str]:
         page = self.client.get(path).get_data(as_text=True)
-        return {"X-CSRFToken": CSRF_META.search(page).group(1), "Accept": "application/json"}
+        return {"X-CSRFToken": CSRF_META.search(page).group(1), "Accept": "application/json",
+                "Accept-Language": "en"}
 
     def post(self, path: str, body=None, csrf_from: str = "/sign-in"):
         return self.client.post(path, json=body if body is not None else {},

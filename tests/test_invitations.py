@@ -22,7 +22,8 @@ from .conftest import persona
 
 def _post(demo_actions, path: str, **data):
     token = demo_actions.csrf_token(path)
-    return demo_actions.client.post(path, data={"csrf_token": token, **data})
+    return demo_actions.client.post(path, data={"csrf_token": token, **data},
+                                    headers={"Accept-Language": "en"})
 
 
 def _shown_link(demo_actions, response) -> str:

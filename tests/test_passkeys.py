@@ -179,7 +179,7 @@ def test_an_invitation_that_cannot_be_used_is_refused(jeanne, db, flag):
     else:
         token = "no-such-invitation"
         words = "not valid"
-    page = jeanne.client.get(f"/invite/{token}")
+    page = jeanne.client.get(f"/invite/{token}", headers={"Accept-Language": "en"})
     assert page.status_code == 404 and words in page.get_data(as_text=True)
     _refused(jeanne, jeanne.post(f"/invite/{token}/options"), words)
     credential = SoftAuthenticator().create(

@@ -9,19 +9,23 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from app.models import Patient, metadata
+from app.models import Appointment, Patient, PlanItem, metadata
 
 from .conftest import persona
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-# Reads of a carnet are audited by design: that table is the one a GET may write.
-WRITTEN_BY_READS = {"audit_event"}
+# Reads of a carnet are audited, and what a reader has seen is remembered ("new" marks):
+# those are the two tables a GET may write, by design.
+WRITTEN_BY_READS = {"audit_event", "carnet_visit"}
 
 
 def _sample_values(db) -> dict[str, object]:
     jeanne = db.exec(select(Patient).where(Patient.account_id == persona(db, "jeanne").id)).one()
-    return {"patient_id": jeanne.id, "passkey_id": 1, "invitation_id": 1,
-            "token": "sample-token", "filename": "css/carnet.css"}
+    item = db.exec(select(PlanItem).where(PlanItem.patient_id == jeanne.id)).first()
+    appointment = db.exec(select(Appointment).where(Appointment.patient_id == jeanne.id)).first()
+    return {"patient_id": jeanne.id, "passkey_id": 1, "invitation_id": 1, "item_id": item.id,
+            "appointment_id": appointment.id, "question_id": 1, "token": "sample-token",
+            "filename": "css/carnet.css"}
 
 
 def _urls(app, db, methods: set[str]) -> list[tuple[str, str]]:

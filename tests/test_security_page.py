@@ -26,7 +26,8 @@ def jeanne(app, client, demo, db):
 
 def _form(jeanne, path: str, **data):
     token = jeanne.csrf("/me/security")["X-CSRFToken"]
-    return jeanne.client.post(path, data={"csrf_token": token, **data})
+    return jeanne.client.post(path, data={"csrf_token": token, **data},
+                              headers={"Accept-Language": "en"})
 
 
 def _age_verification(jeanne, seconds: int = 600) -> None:
@@ -123,7 +124,8 @@ def test_recovery_codes_are_shown_once_and_work_once(jeanne, app, db):
     third_browser = PasskeyActions(app, app.test_client())
     token = third_browser.csrf()["X-CSRFToken"]
     response = third_browser.client.post("/sign-in/recovery",
-                                         data={"code": codes[0], "csrf_token": token})
+                                         data={"code": codes[0], "csrf_token": token},
+                                         headers={"Accept-Language": "en"})
     assert response.status_code == 400
     assert "already been used" in response.get_data(as_text=True)
     assert third_browser.signed_in_account_id() is None

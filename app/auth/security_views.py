@@ -52,7 +52,7 @@ def _security_page(status: int = 200, **errors):
     return render_template(
         "auth/security.html", passkeys=keys, codes_left=recovery.remaining(db, g.account),
         new_codes=session.pop("new_recovery_codes", None), errors=errors,
-        name_max=NAME_MAX,
+        name_max=NAME_MAX, needs_passkey_check=not recently_verified(),
     ), status
 
 

@@ -5,20 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ..models import (
     Account,
     Appointment,
+    AppointmentRevision,
     AppointmentStatus,
     CaregiverLink,
     CareTeamMember,
+    CarnetVisit,
+    Note,
     Patient,
     PlanItem,
     PlanItemKind,
     PlanRevision,
     Professional,
+    Role,
+    SymptomReport,
     TeamRole,
 )
 
@@ -34,6 +40,7 @@ class TeamMember:
 class PlanNode:
     item: PlanItem
     responsible: Account | None
+    changed_by: Account | None
     children: list[PlanNode] = field(default_factory=list)
 
 
@@ -60,14 +67,15 @@ def care_team(db: Session, patient_id: int, roles: tuple[TeamRole, ...] = ()) ->
 
 def plan_tree(db: Session, patient_id: int) -> list[PlanNode]:
     """The care plan as problems → goals → actions, in one query."""
-    responsible = aliased(Account)
+    responsible, changed_by = aliased(Account), aliased(Account)
     rows = db.exec(
-        select(PlanItem, responsible)
+        select(PlanItem, responsible, changed_by)
         .outerjoin(responsible, responsible.id == PlanItem.responsible_account_id)
+        .outerjoin(changed_by, changed_by.id == PlanItem.updated_by_id)
         .where(PlanItem.patient_id == patient_id, col(PlanItem.archived_at).is_(None))
         .order_by(PlanItem.position, PlanItem.id)
     ).all()
-    nodes = {item.id: PlanNode(item, account) for item, account in rows}
+    nodes = {item.id: PlanNode(item, who, by) for item, who, by in rows}
     roots: list[PlanNode] = []
     for node in nodes.values():
         parent = nodes.get(node.item.parent_id)
@@ -151,3 +159,163 @@ def carnets_helped_by(db: Session, account_id: int) -> list[tuple[Patient, Accou
         .where(CaregiverLink.caregiver_account_id == account_id)
         .order_by(Account.last_name, Account.first_name)
     ).all()
+
+
+def people_of(db: Session, patient: Patient) -> list[tuple[Account, str]]:
+    """Who can be responsible for an action: the patient, their caregivers, their care team."""
+    caregivers = select(CaregiverLink.caregiver_account_id).where(
+        CaregiverLink.patient_id == patient.id)
+    team = select(Professional.account_id).join(
+        CareTeamMember, CareTeamMember.professional_id == Professional.id
+    ).where(CareTeamMember.patient_id == patient.id, col(CareTeamMember.ended_at).is_(None))
+    accounts = db.exec(
+        select(Account).where(
+            (Account.id == patient.account_id) | col(Account.id).in_(caregivers)
+            | col(Account.id).in_(team)
+        ).order_by(Account.last_name, Account.first_name)
+    ).all()
+    order = {Role.PATIENT: 0, Role.CAREGIVER: 1}
+    return sorted(((a, a.role) for a in accounts), key=lambda pair: order.get(pair[1], 2))
+
+
+def plan_node(tree: list[PlanNode], item_id: int) -> PlanNode | None:
+    """The node of ``item_id`` in a plan tree."""
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        if node.item.id == item_id:
+            return node
+        stack.extend(node.children)
+    return None
+
+
+def item_history(db: Session, item_id: int, limit: int = 100):
+    """The revisions and comments of one plan item, newest first, with their authors."""
+    return db.exec(
+        select(PlanRevision, Account)
+        .outerjoin(Account, Account.id == PlanRevision.account_id)
+        .where(PlanRevision.plan_item_id == item_id)
+        .order_by(col(PlanRevision.created_at).desc(), col(PlanRevision.id).desc())
+        .limit(limit)
+    ).all()
+
+
+def appointment_row(db: Session, appointment: Appointment) -> AppointmentRow:
+    """An appointment with its professional and their account."""
+    professional = db.get(Professional, appointment.professional_id) if (
+        appointment.professional_id) else None
+    account = db.get(Account, professional.account_id) if professional else None
+    return AppointmentRow(appointment, professional, account)
+
+
+@dataclass
+class Change:
+    """One line of "What changed": a revision of a plan item or of an appointment."""
+
+    section: str  # "plan" or "appointments"
+    revision: PlanRevision | AppointmentRevision
+    title: str
+    author: Account | None
+    target_id: int
+
+
+def _change_sources(patient_id: int, sections: set[str], since: datetime | None,
+                    exclude_account_id: int | None):
+    sources = []
+    for section, model in (("plan", PlanRevision), ("appointments", AppointmentRevision)):
+        if section not in sections:
+            continue
+        query = select(sa.literal(section).label("section"), model.id.label("rid"),
+                       model.created_at.label("at")).where(model.patient_id == patient_id)
+        if since is not None:
+            query = query.where(model.created_at > since)
+        if exclude_account_id is not None:
+            query = query.where(col(model.account_id) != exclude_account_id)
+        sources.append(query)
+    return sources
+
+
+def changes(db: Session, patient_id: int, sections: set[str], *, since: datetime | None = None,
+            exclude_account_id: int | None = None, limit: int = 20,
+            offset: int = 0) -> tuple[list[Change], int]:
+    """Changes of the plan and appointments, newest first, and how many there are in all."""
+    sources = _change_sources(patient_id, sections, since, exclude_account_id)
+    if not sources:
+        return [], 0
+    union = sa.union_all(*sources).subquery()
+    total = db.exec(select(sa.func.count()).select_from(union)).one()
+    page = db.exec(
+        select(union.c.section, union.c.rid)
+        .order_by(union.c.at.desc(), union.c.rid.desc()).limit(limit).offset(offset)
+    ).all()
+    wanted = {"plan": [r for s, r in page if s == "plan"],
+              "appointments": [r for s, r in page if s == "appointments"]}
+    found: dict[tuple[str, int], Change] = {}
+    if wanted["plan"]:
+        for revision, item, author in db.exec(
+            select(PlanRevision, PlanItem, Account)
+            .join(PlanItem, PlanItem.id == PlanRevision.plan_item_id)
+            .outerjoin(Account, Account.id == PlanRevision.account_id)
+            .where(col(PlanRevision.id).in_(wanted["plan"]))
+        ):
+            found["plan", revision.id] = Change("plan", revision, item.title, author, item.id)
+    if wanted["appointments"]:
+        for revision, appointment, author in db.exec(
+            select(AppointmentRevision, Appointment, Account)
+            .join(Appointment, Appointment.id == AppointmentRevision.appointment_id)
+            .outerjoin(Account, Account.id == AppointmentRevision.account_id)
+            .where(col(AppointmentRevision.id).in_(wanted["appointments"]))
+        ):
+            found["appointments", revision.id] = Change(
+                "appointments", revision, appointment.title, author, appointment.id)
+    return [found[s, r] for s, r in page if (s, r) in found], total
+
+
+def unread_notes(db: Session, patient_id: int, account_id: int, since: datetime | None,
+                 limit: int = 3) -> tuple[list[tuple[Note, Account]], int]:
+    """Notes by others written after ``since``: the newest few, and how many."""
+    condition = [Note.patient_id == patient_id, Note.author_account_id != account_id]
+    if since is not None:
+        condition.append(Note.created_at > since)
+    total = db.exec(select(sa.func.count()).select_from(Note).where(*condition)).one()
+    rows = db.exec(
+        select(Note, Account).join(Account, Account.id == Note.author_account_id)
+        .where(*condition).order_by(col(Note.created_at).desc()).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def news_for(db: Session, account_id: int, patient_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What is new for a professional in each carnet since their last visit, in four queries:
+    notes and plan or appointment changes by others, and reports not yet acknowledged."""
+    news: dict[int, dict[str, int]] = {pid: {} for pid in patient_ids}
+    if not patient_ids:
+        return news
+
+    def newer(model, author_column, label: str) -> None:
+        visit = sa.and_(CarnetVisit.patient_id == model.patient_id,
+                        CarnetVisit.account_id == account_id)
+        rows = db.exec(
+            select(model.patient_id, sa.func.count())
+            .outerjoin(CarnetVisit, visit)
+            .where(col(model.patient_id).in_(patient_ids), author_column != account_id,
+                   sa.or_(col(CarnetVisit.last_visit_at).is_(None),
+                          model.created_at > CarnetVisit.last_visit_at))
+            .group_by(model.patient_id)
+        ).all()
+        for patient_id, count in rows:
+            news[patient_id][label] = news[patient_id].get(label, 0) + count
+
+    newer(Note, Note.author_account_id, "notes")
+    newer(PlanRevision, col(PlanRevision.account_id), "changes")
+    newer(AppointmentRevision, col(AppointmentRevision.account_id), "changes")
+    for patient_id, count, urgent in db.exec(
+        select(SymptomReport.patient_id, sa.func.count(),
+               sa.func.sum(sa.case((col(SymptomReport.urgent), 1), else_=0)))
+        .where(col(SymptomReport.patient_id).in_(patient_ids),
+               col(SymptomReport.acknowledged_at).is_(None))
+        .group_by(SymptomReport.patient_id)
+    ).all():
+        news[patient_id]["reports"] = count
+        news[patient_id]["urgent"] = int(urgent or 0)
+    return news

@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template
+from flask import abort, g, render_template, request
 
 from .. import policy
 from ..auth import login_required, own_professional, require_role
 from ..db import get_session
-from ..models import Account, Patient, Role, TeamRole
+from ..models import Profession, Role, TeamRole
 from ..types import utcnow
-from . import bp, queries
+from . import bp, notes, queries
+from .access import may_read, open_carnet
 
-
-def _open_carnet(patient_id: int) -> Patient:
-    """The carnet ``patient_id``, set as the one being viewed; 404 for anyone with no access."""
-    db = get_session()
-    patient = db.get(Patient, patient_id)
-    if patient is None:
-        abort(404)
-    if not policy.permissions(db, g.account, patient):
-        policy.check(db, g.account, policy.READ, patient, "team")  # audits the refusal, 404
-    g.carnet = patient
-    g.carnet_owner = db.get(Account, patient.account_id)
-    return patient
-
-
-def _read(patient: Patient, section: str) -> bool:
-    """Audit and allow a read of ``section`` if permitted; False (no audit) if not shared."""
-    db = get_session()
-    if not policy.can(db, g.account, policy.READ, patient, section):
-        return False
-    policy.check(db, g.account, policy.READ, patient, section)
-    return True
-
-
-def _section(patient_id: int, section: str) -> Patient:
-    """Open a carnet for one section's page; 404 when that section is not shared."""
-    patient = _open_carnet(patient_id)
-    policy.check(get_session(), g.account, policy.READ, patient, section)
-    return patient
+PER_PAGE = 20
 
 
 @bp.get("/carnet/<int:patient_id>/")
@@ -50,51 +24,78 @@ def home(patient_id: int):
 
 def carnet_home(patient_id: int):
     db = get_session()
-    patient = _open_carnet(patient_id)
-    context = {"next_appointment": None, "plan_changes": None, "key_people": None}
-    if _read(patient, "appointments"):
+    patient = open_carnet(patient_id)
+    visit = notes.visit(db, g.account, patient)
+    readable = {s for s in ("appointments", "plan", "team", "notes") if may_read(patient, s)}
+    context = {
+        "next_appointment": None, "changes": None, "key_people": None, "unread": None,
+        "may_write_notes": policy.can(db, g.account, policy.WRITE, patient, "notes"),
+    }
+    if "appointments" in readable:
         context["next_appointment"] = queries.next_appointment(db, patient.id, utcnow())
-    if _read(patient, "plan"):
-        context["plan_changes"] = queries.latest_plan_changes(db, patient.id)
-    if _read(patient, "team"):
+    if readable & {"plan", "appointments"}:
+        context["changes"], context["changes_total"] = queries.changes(
+            db, patient.id, readable & {"plan", "appointments"}, since=visit.changes_since,
+            exclude_account_id=g.account.id, limit=5)
+        context["since"] = visit.changes_since
+    if "team" in readable:
         context["key_people"] = queries.care_team(
-            db, patient.id, roles=(TeamRole.ATTENDING, TeamRole.REFERENT)
-        )
+            db, patient.id, roles=(TeamRole.ATTENDING, TeamRole.REFERENT))
+    if "notes" in readable:
+        context["unread"] = queries.unread_notes(db, patient.id, g.account.id,
+                                                 visit.notes_read_at)
     db.commit()
     return render_template("carnet/home.html", **context)
+
+
+@bp.get("/carnet/<int:patient_id>/changes")
+@login_required
+def changes(patient_id: int):
+    """"What changed": every change of the plan and the appointments, newest first."""
+    db = get_session()
+    patient = open_carnet(patient_id)
+    readable = {s for s in ("plan", "appointments") if may_read(patient, s)}
+    if not readable:
+        abort(404)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    rows, total = queries.changes(db, patient.id, readable, limit=PER_PAGE,
+                                  offset=(page - 1) * PER_PAGE)
+    db.commit()
+    return render_template("carnet/changes.html", rows=rows, page=page,
+                           pages=max(1, -(-total // PER_PAGE)))
+
+
+@bp.get("/carnet/<int:patient_id>/print")
+@login_required
+def print_view(patient_id: int):
+    """The paper carnet: team, plan, upcoming appointments and recent notes, for A4."""
+    db = get_session()
+    patient = open_carnet(patient_id)
+    context = {"team": None, "tree": None, "upcoming": None, "recent_notes": None,
+               "printed_at": utcnow()}
+    if may_read(patient, "team"):
+        context["team"] = queries.care_team(db, patient.id)
+    if may_read(patient, "plan"):
+        context["tree"] = queries.plan_tree(db, patient.id)
+    if may_read(patient, "appointments"):
+        context["upcoming"] = queries.appointments(db, patient.id, utcnow(), limit=10)[0]
+    if may_read(patient, "notes"):
+        context["recent_notes"] = notes.page_of_notes(db, patient.id, 1)[0][:10]
+    db.commit()
+    return render_template("carnet/print.html", **context)
 
 
 @bp.get("/carnet/<int:patient_id>/team")
 @login_required
 def team(patient_id: int):
     """Who is who in the care team, and whom to call for what."""
-    patient = _section(patient_id, "team")
+    patient = open_carnet(patient_id, "team")
     db = get_session()
     members = queries.care_team(db, patient.id)
+    may_add = policy.can(db, g.account, policy.WRITE, patient, "team")
     db.commit()
-    return render_template("carnet/team.html", members=members)
-
-
-@bp.get("/carnet/<int:patient_id>/plan")
-@login_required
-def plan(patient_id: int):
-    """The shared care plan: problems, goals and actions."""
-    patient = _section(patient_id, "plan")
-    db = get_session()
-    tree = queries.plan_tree(db, patient.id)
-    db.commit()
-    return render_template("carnet/plan.html", tree=tree)
-
-
-@bp.get("/carnet/<int:patient_id>/appointments")
-@login_required
-def appointments(patient_id: int):
-    """Upcoming and past appointments."""
-    patient = _section(patient_id, "appointments")
-    db = get_session()
-    upcoming, past = queries.appointments(db, patient.id, utcnow())
-    db.commit()
-    return render_template("carnet/appointments.html", upcoming=upcoming, past=past)
+    return render_template("carnet/team.html", members=members, may_add=may_add)
 
 
 @bp.get("/patients")
@@ -105,8 +106,20 @@ def my_patients():
     professional = own_professional(g.account)
     if professional is None:
         abort(404)
+    db = get_session()
+    patients = queries.patients_of(db, professional.id)
+    policy.preload(db, g.account, [patient for patient, _account in patients])
+    news = queries.news_for(db, g.account.id, [patient.id for patient, _account in patients])
+    for patient, _account in patients:  # count only what this professional may read
+        allowed = policy.permissions(db, g.account, patient)
+        for section in ("notes", "changes", "reports", "urgent"):
+            needed = {"changes": "plan", "reports": "symptoms", "urgent": "symptoms"}.get(
+                section, section)
+            if policy.READ not in allowed.get(needed, set()):
+                news[patient.id].pop(section, None)
     return render_template(
-        "carnet/my_patients.html", patients=queries.patients_of(get_session(), professional.id)
+        "carnet/my_patients.html", patients=patients, news=news,
+        may_invite_professionals=professional.profession == Profession.COORDINATOR,
     )
 
 

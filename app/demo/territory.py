@@ -422,6 +422,7 @@ def _visits(demo: _Demo) -> None:
                 account_id=demo.accounts[account_key].id,
                 patient_id=demo.patients[patient_key].id,
                 last_visit_at=seen_at,
+                changes_since=seen_at,
                 notes_read_at=seen_at,
             )
         )

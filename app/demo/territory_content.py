@@ -238,11 +238,8 @@ TEAMS: dict[str, tuple[Member, ...]] = {
 CAREGIVERS: tuple[Caregiver, ...] = (
     Caregiver(
         "claire", "jeanne", "daughter", "06 39 98 17 52", Ago(65, "18:30"),
-        grants=(
-            (Ago(65, "18:35"), ("team", "plan", "appointments")),
-            # Later Jeanne let Claire follow and fill in her reports, and write notes.
-            (Ago(45, "17:00"), ("symptoms", "symptoms:write", "notes", "notes:write")),
-        ),
+        # What a caregiver sees until the patient decides otherwise.
+        grants=((Ago(65, "18:35"), ("team", "plan", "appointments")),),
     ),
 )
 
@@ -447,8 +444,8 @@ REPORTS: tuple[Report, ...] = (
     _hf(Ago(8, "08:10"), 71.0, 2, False, False, 3, ack=Ack("benali", 200)),
     _hf(Ago(7, "08:20"), 71.3, 3, False, False, 4, ack=Ack("benali", 170)),
     _hf(Ago(6, "08:15"), 71.1, 2, False, False, 3, ack=Ack("benali", 190)),
-    _hf(Ago(5, "19:40"), 71.0, 2, False, False, 3, by="claire", ack=Ack("benali", 800),
-        comment="Rempli par Claire : maman m'a donné son poids au téléphone."),
+    _hf(Ago(5, "19:40"), 71.0, 2, False, False, 3, ack=Ack("benali", 800),
+        comment="Rempli le soir, j'avais oublié ce matin."),
     _hf(Ago(4, "08:25"), 71.2, 3, False, False, 3, ack=Ack("benali", 160)),
     _hf(Ago(3, "08:15"), 71.1, 2, False, False, 3, ack=Ack("benali", 150)),
     _hf(Ago(2, "08:20"), 71.9, 3, False, False, 4),
@@ -486,9 +483,9 @@ NOTES: tuple[NoteSpec, ...] = (
              "Consultation de suivi : tension correcte, pas d'œdème des chevilles, poids stable "
              "à 71 kg. Traitement inchangé. Prise de sang à faire avant la prochaine "
              "consultation."),
-    NoteSpec("jeanne", "claire", Ago(5, "20:30"),
+    NoteSpec("jeanne", "jeanne", Ago(5, "20:30"),
              "Le portage des repas commence la semaine prochaine (service de la mairie, du lundi "
-             "au vendredi). Je passe voir maman samedi."),
+             "au vendredi). Ma fille Claire passe me voir samedi."),
     NoteSpec("jeanne", "benali", Ago(3, "11:40"),
              "Prise de sang faite ce matin à domicile. Les résultats iront au Dr Lefèvre. "
              "Pilulier de la semaine préparé avec Mme Martin."),

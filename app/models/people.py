@@ -87,5 +87,7 @@ class CarnetVisit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
-    last_visit_at: datetime | None = time_field()
+    last_visit_at: datetime | None = time_field()  # the latest opening of the carnet
+    # "What changed since my last visit": the start of the visit before the current one.
+    changes_since: datetime | None = time_field()
     notes_read_at: datetime | None = time_field()

@@ -38,4 +38,9 @@
       worker.postMessage({ type: "clear-cache" });
     }
   });
+
+  // The paper carnet's "Print" button (without JavaScript, the browser's own print works).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
 })();

@@ -238,6 +238,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('last_visit_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('changes_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('notes_read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_carnet_visit_account_id_account')),
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_carnet_visit_patient_id_patient')),

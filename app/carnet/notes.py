@@ -1,0 +1,81 @@
+"""The liaison notebook: short dated notes between the patient, caregivers and the team."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlmodel import Session, col, func, select
+
+from ..models import Account, CarnetVisit, Note, NotificationKind, Patient
+from ..notifications import notify
+from ..types import utcnow
+
+BODY_MAX = 2000
+PER_PAGE = 20
+# Opening a carnet again within this time is the same visit: "what changed" stays put.
+SAME_VISIT = timedelta(minutes=30)
+
+
+class NoteInputError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def add_note(db: Session, patient: Patient, actor: Account, body: str) -> Note:
+    """Write a note in the patient's notebook; its readers are told."""
+    body = (body or "").strip()
+    if not body:
+        raise NoteInputError({"body": _("Please write your note.")})
+    if len(body) > BODY_MAX:
+        raise NoteInputError({"body": _("At most %(max)d characters (you wrote %(count)d).",
+                                        max=BODY_MAX, count=len(body))})
+    note = Note(patient_id=patient.id, author_account_id=actor.id,
+                author_role=actor.role.value, body=body)
+    db.add(note)
+    db.flush()
+    notify(db, patient, NotificationKind.NOTE_ADDED, "notes", actor,
+           url=f"/carnet/{patient.id}/notes")
+    db.commit()
+    return note
+
+
+def page_of_notes(
+    db: Session, patient_id: int, page: int
+) -> tuple[list[tuple[Note, Account]], int]:
+    """One page of notes, newest first, and the number of pages."""
+    total = db.exec(
+        select(func.count()).select_from(Note).where(Note.patient_id == patient_id)
+    ).one()
+    pages = max(1, -(-total // PER_PAGE))
+    rows = db.exec(
+        select(Note, Account)
+        .join(Account, Account.id == Note.author_account_id)
+        .where(Note.patient_id == patient_id)
+        .order_by(col(Note.created_at).desc(), col(Note.id).desc())
+        .offset((min(page, pages) - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return list(rows), pages
+
+
+def visit(db: Session, account: Account, patient: Patient) -> CarnetVisit:
+    """Record that ``account`` opens this carnet; a new visit moves "what changed" forward.
+
+    Read-tracking written by a GET, on purpose, like the audit trail: it changes no data of
+    the carnet, only what is shown as new to this reader.
+    """
+    now = utcnow()
+    row = db.exec(select(CarnetVisit).where(CarnetVisit.account_id == account.id,
+                                            CarnetVisit.patient_id == patient.id)).first()
+    if row is None:
+        row = CarnetVisit(account_id=account.id, patient_id=patient.id, last_visit_at=now,
+                          changes_since=None, notes_read_at=None)
+        db.add(row)
+    elif row.last_visit_at is None or now - row.last_visit_at > SAME_VISIT:
+        row.changes_since = row.last_visit_at
+        row.last_visit_at = now
+    else:
+        row.last_visit_at = now
+    return row

@@ -1,0 +1,221 @@
+"""The care plan pages: read it, and — for the care team — keep it up to date, inline with htmx."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, request, url_for
+
+from .. import policy
+from ..auth import login_required
+from ..db import get_session
+from ..models import ActionStatus, Patient, PlanItem, PlanItemKind
+from ..rendering import render
+from . import bp, plan, queries
+from .access import open_carnet
+
+FIELDS = ("title", "details", "status", "responsible_account_id", "due_date")
+
+
+def _item(patient: Patient, item_id: int) -> PlanItem:
+    item = get_session().get(PlanItem, item_id)
+    if item is None or item.patient_id != patient.id or item.archived_at is not None:
+        abort(404)
+    return item
+
+
+def _context(patient: Patient) -> dict:
+    db = get_session()
+    return {
+        "tree": queries.plan_tree(db, patient.id),
+        "people": queries.people_of(db, patient),
+        "may_manage": policy.can(db, g.account, policy.MANAGE, patient, "plan"),
+        "may_comment": policy.can(db, g.account, policy.WRITE, patient, "plan"),
+        "may_set_status": lambda item: item.kind == PlanItemKind.ACTION and policy.may_set_status(
+            db, g.account, patient, item.responsible_account_id),
+        "statuses": list(ActionStatus),
+    }
+
+
+def _form_values() -> dict:
+    return {name: request.form[name] for name in FIELDS if name in request.form}
+
+
+def _base_version() -> int:
+    version = request.form.get("version", "")
+    return int(version) if version.isdigit() else -1
+
+
+def _back_to(patient: Patient, item_id: int | None = None):
+    anchor = f"#item-{item_id}" if item_id else ""
+    return redirect(url_for("carnet.plan", patient_id=patient.id) + anchor)
+
+
+def _item_fragment(patient: Patient, item_id: int, status: int = 200):
+    """The item as the plan shows it (the htmx answer to a change made inline)."""
+    context = _context(patient)
+    node = queries.plan_node(context["tree"], item_id)
+    if node is None:
+        return "", 200
+    return render("carnet/plan_item.html", "item", status, node=node, **context)
+
+
+@bp.get("/carnet/<int:patient_id>/plan", endpoint="plan")
+@login_required
+def plan_page(patient_id: int):
+    """The shared care plan: problems, goals and actions, who does what and by when."""
+    patient = open_carnet(patient_id, "plan")
+    context = _context(patient)
+    get_session().commit()
+    return render("carnet/plan.html", "plan", **context)
+
+
+@bp.route("/carnet/<int:patient_id>/plan/new", methods=["GET", "POST"])
+@login_required
+def new_item(patient_id: int):
+    """Add a problem, a goal under a problem, or an action under a goal."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    db = get_session()
+    source = request.form if request.method == "POST" else request.args
+    try:
+        kind = PlanItemKind(source.get("kind", "problem"))
+    except ValueError:
+        abort(404)
+    parent_id = source.get("parent", "")
+    parent = _item(patient, int(parent_id)) if parent_id.isdigit() else None
+    context = _context(patient)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        people = {account.id for account, _role in context["people"]}
+        try:
+            item = plan.add_item(db, patient, g.account, kind, _form_values(), people, parent)
+        except plan.PlanInputError as error:
+            errors = error.errors
+        else:
+            return _back_to(patient, item.id)
+    db.commit()
+    return render("carnet/plan_form.html", None, 400 if errors else 200, kind=kind,
+                  parent=parent, item=None, values=request.form, errors=errors, **context)
+
+
+@bp.get("/carnet/<int:patient_id>/plan/<int:item_id>")
+@login_required
+def item_page(patient_id: int, item_id: int):
+    """One item of the plan with its whole history: every change and every comment."""
+    patient = open_carnet(patient_id, "plan")
+    db = get_session()
+    _item(patient, item_id)
+    context = _context(patient)
+    node = queries.plan_node(context["tree"], item_id)
+    history = queries.item_history(db, item_id)
+    db.commit()
+    return render("carnet/plan_item.html", None, node=node, history=history, **context)
+
+
+@bp.get("/carnet/<int:patient_id>/plan/<int:item_id>/edit")
+@login_required
+def edit_item(patient_id: int, item_id: int):
+    """The edit form of an item: a page without JavaScript, an inline form with htmx."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    item = _item(patient, item_id)
+    context = _context(patient)
+    get_session().commit()
+    return render("carnet/plan_form.html", "form", item=item, kind=item.kind, parent=None,
+                  values={}, errors={}, **context)
+
+
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>")
+@login_required
+def save_item(patient_id: int, item_id: int):
+    """Save an edited item, unless someone changed it meanwhile."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    db = get_session()
+    item = _item(patient, item_id)
+    context = _context(patient)
+    people = {account.id for account, _role in context["people"]}
+    try:
+        plan.update_item(db, patient, item, g.account, _base_version(), _form_values(), people)
+    except plan.PlanInputError as error:
+        return render("carnet/plan_form.html", "form", 400, item=item, kind=item.kind,
+                      parent=None, values=request.form, errors=error.errors, **context)
+    except plan.StaleEdit as stale:
+        return render("carnet/plan_form.html", "form", 409, item=stale.current,
+                      kind=item.kind, parent=None, values=request.form, errors={},
+                      stale_by=stale.by, **context)
+    if request.htmx:
+        return _item_fragment(patient, item.id)
+    return _back_to(patient, item.id)
+
+
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/status")
+@login_required
+def set_status(patient_id: int, item_id: int):
+    """Change the status of an action (the team, or the person responsible for it)."""
+    patient = open_carnet(patient_id, "plan")
+    db = get_session()
+    item = _item(patient, item_id)
+    if item.kind != PlanItemKind.ACTION or not policy.may_set_status(
+        db, g.account, patient, item.responsible_account_id
+    ):
+        abort(404)
+    people = {item.responsible_account_id}
+    try:
+        plan.update_item(db, patient, item, g.account, _base_version(),
+                         {"status": request.form.get("status", "")}, people)
+    except plan.PlanInputError:
+        abort(400)
+    except plan.StaleEdit as stale:
+        context = _context(patient)
+        return render("carnet/plan_form.html", None, 409, item=stale.current, kind=item.kind,
+                      parent=None, values={}, errors={}, stale_by=stale.by, **context)
+    if request.htmx:
+        return _item_fragment(patient, item.id)
+    return _back_to(patient, item.id)
+
+
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/comments")
+@login_required
+def comment(patient_id: int, item_id: int):
+    """Comment on an item (the patient may comment on any action)."""
+    patient = open_carnet(patient_id, "plan", policy.WRITE)
+    db = get_session()
+    item = _item(patient, item_id)
+    try:
+        plan.add_comment(db, patient, item, g.account, request.form.get("comment", ""))
+    except plan.PlanInputError as error:
+        context = _context(patient)
+        node = queries.plan_node(context["tree"], item_id)
+        return render("carnet/plan_item.html", None, 400, node=node,
+                      history=queries.item_history(db, item_id), errors=error.errors,
+                      values=request.form, **context)
+    return redirect(url_for("carnet.item_page", patient_id=patient.id, item_id=item.id))
+
+
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/move")
+@login_required
+def move_item(patient_id: int, item_id: int):
+    """Move an item up or down among its siblings."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    plan.move(get_session(), patient, _item(patient, item_id), g.account, direction)
+    if request.htmx:
+        return render("carnet/plan.html", "plan", **_context(patient))
+    return _back_to(patient, item_id)
+
+
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/delete")
+@login_required
+def delete_item(patient_id: int, item_id: int):
+    """Take an item out of the plan (its history is kept)."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    db = get_session()
+    item = _item(patient, item_id)
+    try:
+        plan.archive(db, patient, item, g.account, _base_version())
+    except plan.StaleEdit as stale:
+        context = _context(patient)
+        return render("carnet/plan_form.html", None, 409, item=stale.current, kind=item.kind,
+                      parent=None, values={}, errors={}, stale_by=stale.by, **context)
+    if request.htmx:
+        return render("carnet/plan.html", "plan", **_context(patient))
+    return _back_to(patient)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,10 +33,10 @@ class _OneRequestPerConnection(WSGIRequestHandler):
 class LiveServer:
     """The app served by werkzeug in a thread; ``stop()`` is a real network cut."""
 
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True,
+    def __init__(self, app, port: int = 0, host: str = "127.0.0.1"):
+        self.server = make_server("127.0.0.1", port, app, threaded=True,
                                   request_handler=_OneRequestPerConnection)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -45,6 +49,31 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[LiveServer]:
     server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localhost_app(database_url, instance_path):
+    """The app whose origin is http://localhost:<free port>, for passkeys: Chromium refuses
+    WebAuthn on an IP address ("This is an invalid domain"), and the port is in the origin."""
+    origin = f"http://localhost:{_free_port()}"
+    return create_app({"DATABASE_URL": database_url, "CARNET_DEMO": True, "TESTING": True,
+                       "SECRET_KEY": "test-secret", "CARNET_ORIGIN": origin,
+                       "CARNET_ORIGINS": [origin], "CARNET_RP_ID": "localhost"})
+
+
+@pytest.fixture(scope="session")
+def localhost_server(localhost_app) -> Iterator[LiveServer]:
+    """``localhost_app`` served on its origin's port (localhost is 127.0.0.1 here)."""
+    port = urlsplit(localhost_app.config["CARNET_ORIGIN"]).port
+    server = LiveServer(localhost_app, port=port, host="localhost")
     yield server
     server.stop()
 

@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from .carnet import bp as carnet_bp
+    from .consent import bp as consent_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
     from .me import bp as me_bp
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(carnet_bp)
+    app.register_blueprint(consent_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(me_bp)
     if app.config["CARNET_DEMO"]:

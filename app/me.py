@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
-from .auth import login_required
+from .auth import login_required, own_patient
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -12,5 +12,5 @@ bp = Blueprint("me", __name__, url_prefix="/me")
 @bp.get("/")
 @login_required
 def index():
-    """Language, and signing out."""
-    return render_template("me/index.html")
+    """Language, security, and — for a patient — who saw the carnet and their decisions."""
+    return render_template("me/index.html", own_carnet=own_patient(g.account))

@@ -194,3 +194,8 @@ def may_set_status(
         and responsible_account_id == actor.id
         and can(db, actor, READ, patient, "plan")
     )
+
+
+def is_owner(actor: Account | None, patient: Patient) -> bool:
+    """The patient themself: the only one who decides on consent and reads the audit trail."""
+    return actor is not None and actor.id == patient.account_id

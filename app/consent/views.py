@@ -1,0 +1,70 @@
+""""Who saw my carnet" (Code de la santé publique, L1111-19) and the consent timeline."""
+
+from __future__ import annotations
+
+from flask import abort, g, request
+from sqlalchemy.orm import aliased
+from sqlmodel import col, func, select
+
+from .. import policy
+from ..auth import login_required
+from ..carnet.access import open_carnet
+from ..db import get_session
+from ..models import Account, AuditEvent, ConsentEvent, Patient
+from ..rendering import render
+from . import bp
+
+PER_PAGE = 30
+
+
+def _own_carnet(patient_id: int) -> Patient:
+    patient = open_carnet(patient_id)
+    if not policy.is_owner(g.account, patient):
+        abort(404)
+    return patient
+
+
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and int(page) > 0 else 1
+
+
+@bp.get("/carnet/<int:patient_id>/who-saw")
+@login_required
+def who_saw(patient_id: int):
+    """Every read or change of the carnet by someone else, newest first, refusals included."""
+    patient = _own_carnet(patient_id)
+    db = get_session()
+    total = db.exec(select(func.count()).select_from(AuditEvent)
+                    .where(AuditEvent.patient_id == patient.id)).one()
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(_page(), pages)
+    rows = db.exec(
+        select(AuditEvent, Account)
+        .outerjoin(Account, Account.id == AuditEvent.actor_account_id)
+        .where(AuditEvent.patient_id == patient.id)
+        .order_by(col(AuditEvent.created_at).desc(), col(AuditEvent.id).desc())
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return render("consent/who_saw.html", rows=rows, page=page, pages=pages)
+
+
+@bp.get("/carnet/<int:patient_id>/consent/timeline")
+@login_required
+def timeline(patient_id: int):
+    """The history of the patient's decisions on who sees what."""
+    patient = _own_carnet(patient_id)
+    db = get_session()
+    grantee = aliased(Account)
+    total = db.exec(select(func.count()).select_from(ConsentEvent)
+                    .where(ConsentEvent.patient_id == patient.id)).one()
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(_page(), pages)
+    rows = db.exec(
+        select(ConsentEvent, grantee)
+        .join(grantee, grantee.id == ConsentEvent.grantee_account_id)
+        .where(ConsentEvent.patient_id == patient.id)
+        .order_by(col(ConsentEvent.created_at).desc(), col(ConsentEvent.id).desc())
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return render("consent/timeline.html", rows=rows, page=page, pages=pages)

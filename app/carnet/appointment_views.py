@@ -149,6 +149,7 @@ def cancel_appointment(patient_id: int, appointment_id: int):
         appointments.cancel(db, patient, row, g.account, _version(),
                             request.form.get("reason", ""))
     except (appointments.AppointmentInputError, appointments.StaleAppointment):
+        db.commit()  # a refused change is audited too
         return redirect(url_for("carnet.appointment", patient_id=patient.id,
                                 appointment_id=row.id), 303)
     return redirect(url_for("carnet.appointment", patient_id=patient.id, appointment_id=row.id))

@@ -153,10 +153,8 @@ def _save(db: Session, appointment: Appointment, actor: Account, base_version: i
                 updated_at=utcnow())
     )
     if updated.rowcount != 1:
-        db.rollback()
-        current = db.get(Appointment, appointment.id)
-        db.refresh(current)
-        raise StaleAppointment(current, db.get(Account, current.updated_by_id))
+        db.refresh(appointment)  # no rollback: the request's audit event is still to be committed
+        raise StaleAppointment(appointment, db.get(Account, appointment.updated_by_id))
     db.refresh(appointment)
 
 

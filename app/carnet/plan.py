@@ -153,10 +153,8 @@ def update_item(db: Session, patient: Patient, item: PlanItem, actor: Account,
                 updated_at=utcnow())
     )
     if updated.rowcount != 1:
-        db.rollback()
-        current = db.get(PlanItem, item.id)
-        db.refresh(current)
-        raise StaleEdit(current, db.get(Account, current.updated_by_id))
+        db.refresh(item)  # no rollback: the request's audit event is still to be committed
+        raise StaleEdit(item, db.get(Account, item.updated_by_id))
     db.refresh(item)
     after = _snapshot(item, tuple(changed))
     only_status = set(changed) == {"status"}

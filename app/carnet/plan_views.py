@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, g, redirect, request, url_for
 
 from .. import policy
@@ -50,12 +52,16 @@ def _back_to(patient: Patient, item_id: int | None = None):
 
 
 def _item_fragment(patient: Patient, item_id: int, status: int = 200):
-    """The item as the plan shows it (the htmx answer to a change made inline)."""
+    """The item as the page that changed it inline shows it (the htmx answer): the plan,
+    or the item's own page."""
     context = _context(patient)
     node = queries.plan_node(context["tree"], item_id)
     if node is None:
         return "", 200
-    return render("carnet/plan_item.html", "item", status, node=node, **context)
+    own_page = url_for("carnet.item_page", patient_id=patient.id, item_id=item_id)
+    on_own_page = urlsplit(request.htmx.current_url or "").path == own_page
+    return render("carnet/plan_item.html", "item", status, node=node,
+                  page_item_id=item_id if on_own_page else None, **context)
 
 
 @bp.get("/carnet/<int:patient_id>/plan", endpoint="plan")
@@ -107,7 +113,8 @@ def item_page(patient_id: int, item_id: int):
     node = queries.plan_node(context["tree"], item_id)
     history = queries.item_history(db, item_id)
     db.commit()
-    return render("carnet/plan_item.html", None, node=node, history=history, **context)
+    return render("carnet/plan_item.html", None, node=node, history=history,
+                  page_item_id=item_id, **context)
 
 
 @bp.get("/carnet/<int:patient_id>/plan/<int:item_id>/edit")
@@ -134,9 +141,11 @@ def save_item(patient_id: int, item_id: int):
     try:
         plan.update_item(db, patient, item, g.account, _base_version(), _form_values(), people)
     except plan.PlanInputError as error:
+        db.commit()  # a refused change is audited too
         return render("carnet/plan_form.html", "form", 400, item=item, kind=item.kind,
                       parent=None, values=request.form, errors=error.errors, **context)
     except plan.StaleEdit as stale:
+        db.commit()
         return render("carnet/plan_form.html", "form", 409, item=stale.current,
                       kind=item.kind, parent=None, values=request.form, errors={},
                       stale_by=stale.by, **context)
@@ -161,8 +170,10 @@ def set_status(patient_id: int, item_id: int):
         plan.update_item(db, patient, item, g.account, _base_version(),
                          {"status": request.form.get("status", "")}, people)
     except plan.PlanInputError:
+        db.commit()  # a refused change is audited too
         abort(400)
     except plan.StaleEdit as stale:
+        db.commit()
         context = _context(patient)
         return render("carnet/plan_form.html", None, 409, item=stale.current, kind=item.kind,
                       parent=None, values={}, errors={}, stale_by=stale.by, **context)
@@ -181,11 +192,12 @@ def comment(patient_id: int, item_id: int):
     try:
         plan.add_comment(db, patient, item, g.account, request.form.get("comment", ""))
     except plan.PlanInputError as error:
+        db.commit()  # a refused change is audited too
         context = _context(patient)
         node = queries.plan_node(context["tree"], item_id)
         return render("carnet/plan_item.html", None, 400, node=node,
                       history=queries.item_history(db, item_id), errors=error.errors,
-                      values=request.form, **context)
+                      values=request.form, page_item_id=item_id, **context)
     return redirect(url_for("carnet.item_page", patient_id=patient.id, item_id=item.id))
 
 
@@ -196,6 +208,7 @@ def move_item(patient_id: int, item_id: int):
     patient = open_carnet(patient_id, "plan", policy.MANAGE)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
+        get_session().commit()  # a refused change is audited too
         abort(400)
     plan.move(get_session(), patient, _item(patient, item_id), g.account, direction)
     if request.htmx:
@@ -213,6 +226,7 @@ def delete_item(patient_id: int, item_id: int):
     try:
         plan.archive(db, patient, item, g.account, _base_version())
     except plan.StaleEdit as stale:
+        db.commit()  # a refused change is audited too
         context = _context(patient)
         return render("carnet/plan_form.html", None, 409, item=stale.current, kind=item.kind,
                       parent=None, values={}, errors={}, stale_by=stale.by, **context)

@@ -31,7 +31,7 @@ AUDIENCE: dict[NotificationKind, set[Role]] = {
 }
 
 
-def _people_around(db: Session, patient: Patient) -> list[Account]:
+def people_around(db: Session, patient: Patient) -> list[Account]:
     """The patient, their caregivers, their care team and anyone they granted access to."""
     team = select(Professional.account_id).join(
         CareTeamMember, CareTeamMember.professional_id == Professional.id
@@ -51,7 +51,7 @@ def notify(db: Session, patient: Patient, kind: NotificationKind, section: str,
     """Queue one notification per person who should hear of this change (not its author)."""
     roles = AUDIENCE.get(kind, {Role.PATIENT})
     rows = []
-    for account in _people_around(db, patient):
+    for account in people_around(db, patient):
         if actor is not None and account.id == actor.id:
             continue
         if account.role not in roles or not policy.can(db, account, policy.READ, patient,

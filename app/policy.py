@@ -199,3 +199,12 @@ def may_set_status(
 def is_owner(actor: Account | None, patient: Patient) -> bool:
     """The patient themself: the only one who decides on consent and reads the audit trail."""
     return actor is not None and actor.id == patient.account_id
+
+
+def care_team_account_ids(db: Session, patient: Patient) -> set[int]:
+    """The accounts of the patient's current care team (équipe de soins)."""
+    return set(db.exec(
+        select(Professional.account_id)
+        .join(CareTeamMember, CareTeamMember.professional_id == Professional.id)
+        .where(CareTeamMember.patient_id == patient.id, col(CareTeamMember.ended_at).is_(None))
+    ).all())

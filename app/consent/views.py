@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, request
+from flask import abort, g, redirect, request, url_for
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
@@ -10,9 +10,9 @@ from .. import policy
 from ..auth import login_required
 from ..carnet.access import open_carnet
 from ..db import get_session
-from ..models import Account, AuditEvent, ConsentEvent, Patient
+from ..models import SECTIONS, Account, AuditEvent, ConsentEvent, Patient
 from ..rendering import render
-from . import bp
+from . import bp, ledger
 
 PER_PAGE = 30
 
@@ -68,3 +68,33 @@ def timeline(patient_id: int):
         .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
     ).all()
     return render("consent/timeline.html", rows=rows, page=page, pages=pages)
+
+
+@bp.get("/carnet/<int:patient_id>/consent")
+@login_required
+def who_can_see(patient_id: int):
+    """"Who can see my carnet": each person, each part, with a switch."""
+    patient = _own_carnet(patient_id)
+    db = get_session()
+    return render("consent/who_can_see.html", people=ledger.people_and_access(db, patient),
+                  sections=SECTIONS)
+
+
+@bp.post("/carnet/<int:patient_id>/consent")
+@login_required
+def switch(patient_id: int):
+    """Show or stop showing one part of the carnet to one person; it applies at once."""
+    patient = _own_carnet(patient_id)
+    db = get_session()
+    grantee_id = request.form.get("grantee", "")
+    section = request.form.get("section", "")
+    around = {p.account.id: p.account for p in ledger.people_and_access(db, patient)}
+    grantee = around.get(int(grantee_id)) if grantee_id.isdigit() else None
+    if grantee is None or section not in SECTIONS or request.form.get("visible") not in (
+        "yes", "no"
+    ):
+        abort(404)
+    ledger.set_section(db, patient, g.account, grantee, section,
+                       request.form["visible"] == "yes")
+    return redirect(url_for("consent.who_can_see", patient_id=patient.id)
+                    + f"#person-{grantee.id}")

@@ -145,3 +145,19 @@ def _fresh_rate_limits():
     from app.security import limiter
 
     limiter.reset()
+
+
+@pytest.fixture
+def signed_in(app, engine, demo):
+    """``signed_in("jeanne")``: a test client signed in as that persona, in English."""
+    from .carnet_actions import Browser
+
+    return lambda name: Browser(app, engine, name)
+
+
+@pytest.fixture
+def jeanne_id(db, demo) -> int:
+    """The id of Jeanne's carnet."""
+    from .carnet_actions import carnet_id
+
+    return carnet_id(db, "jeanne")

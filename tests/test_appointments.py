@@ -22,44 +22,17 @@ from app.models import (
     NotificationKind,
     Patient,
     Professional,
-    metadata,
 )
 from app.types import utcnow
 
-from .conftest import DemoActions, persona
+from .carnet_actions import Browser, field_error, stored
+from .conftest import persona
 
 PARIS = ZoneInfo("Europe/Paris")
 CARNET_TABLES = ("appointment", "appointment_revision", "appointment_question", "notification")
 # Jeanne's next appointments in the demo: tomorrow with Dr Lefèvre, in 3 days with Amina.
 WITH_LEFEVRE = "Consultation de suivi"
 WITH_AMINA = "Passage infirmier à domicile"
-
-
-class Browser:
-    """A test client signed in as one persona, asking for English pages."""
-
-    def __init__(self, app, engine, name: str):
-        self.actions = DemoActions(app.test_client(), engine)
-        self.actions.sign_in(name)
-        self.actions.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        self.token = self.actions.csrf_token()
-
-    def get(self, path: str):
-        return self.actions.client.get(path)
-
-    def post(self, path: str, **data):
-        return self.actions.client.post(path, data={"csrf_token": self.token, **data})
-
-
-@pytest.fixture
-def signed_in(app, engine, demo):
-    return lambda name: Browser(app, engine, name)
-
-
-@pytest.fixture
-def jeanne_id(db, demo) -> int:
-    """The id of Jeanne's carnet."""
-    return _carnet_id(db, "jeanne")
 
 
 def _carnet_id(db, name: str) -> int:
@@ -79,19 +52,6 @@ def _upcoming(db, title: str) -> Appointment:
 def _professional_id(db, name: str) -> int:
     account_id = persona(db, name).id
     return db.exec(select(Professional.id).where(Professional.account_id == account_id)).one()
-
-
-def _stored(db) -> dict[str, list]:
-    """Every row of the tables a change of an appointment writes to."""
-    with db.get_bind().connect() as connection:
-        return {name: connection.execute(sa.select(table).order_by(*table.primary_key)).all()
-                for name, table in metadata.tables.items() if name in CARNET_TABLES}
-
-
-def _field_error(page: str, error_id: str) -> str:
-    """The message shown next to a field, which must point to it and be marked invalid."""
-    assert f'aria-invalid="true" aria-describedby="{error_id}"' in page, error_id
-    return re.search(rf'<p id="{error_id}" class="field-error">([^<]*)</p>', page).group(1)
 
 
 def _in_days(days: int) -> str:
@@ -226,15 +186,15 @@ def test_bad_input_is_refused_with_a_message_next_to_the_field(
     else:
         path = f"/carnet/{jeanne_id}/appointments/{appointment.id}/edit"
         form = _edit_form(lefevre, appointment, **form)
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
 
     response = lefevre.post(path, **form)
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert _field_error(page, f"{field}-error") == message
+    assert field_error(page, f"{field}-error") == message
     assert "Please correct what is shown below." in page
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
 
 
 @pytest.mark.parametrize(("question", "message"), [
@@ -243,13 +203,13 @@ def test_bad_input_is_refused_with_a_message_next_to_the_field(
 ])
 def test_a_question_that_is_empty_or_too_long_is_refused(signed_in, db, question, message):
     appointment = _upcoming(db, WITH_LEFEVRE)
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     response = signed_in("jeanne").post(
         f"/carnet/{appointment.patient_id}/appointments/{appointment.id}/questions",
         question=question)
     assert response.status_code == 400
-    assert _field_error(response.get_data(as_text=True), "question-error") == message
-    assert _stored(db) == before
+    assert field_error(response.get_data(as_text=True), "question-error") == message
+    assert stored(db, CARNET_TABLES) == before
 
 
 APPOINTMENT_ROUTES = [
@@ -269,7 +229,7 @@ def test_an_unknown_appointment_or_one_of_another_carnet_is_404(
     karims = db.exec(select(Appointment).where(
         Appointment.patient_id == _carnet_id(db, "karim"), Appointment.starts_at > utcnow(),
         Appointment.status == AppointmentStatus.SCHEDULED)).first()
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     for whose, appointment_id in (("nobody's", 999_999), ("karim's", karims.id)):
         for method, path in APPOINTMENT_ROUTES:
             with subtests.test(whose=whose, method=method, path=path):
@@ -281,7 +241,7 @@ def test_an_unknown_appointment_or_one_of_another_carnet_is_404(
                                             start="10:00", end="10:30", question="Et le sel ?",
                                             version=str(karims.version))
                 assert response.status_code == 404
-                assert _stored(db) == before
+                assert stored(db, CARNET_TABLES) == before
 
 
 def test_a_question_cannot_be_removed_through_another_appointment(signed_in, db):
@@ -290,7 +250,7 @@ def test_a_question_cannot_be_removed_through_another_appointment(signed_in, db)
     jeanne.post(f"/carnet/{asked_at.patient_id}/appointments/{asked_at.id}/questions",
                 question="Puis-je reprendre le vélo ?")
     question = db.exec(select(AppointmentQuestion)).one()
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
 
     for path in (f"/appointments/{other.id}/questions/{question.id}/delete",
                  f"/appointments/{asked_at.id}/questions/999999/delete"):
@@ -299,7 +259,7 @@ def test_a_question_cannot_be_removed_through_another_appointment(signed_in, db)
     assert signed_in("lefevre").post(
         f"/carnet/{asked_at.patient_id}/appointments/{asked_at.id}/questions/{question.id}/delete"
     ).status_code == 404  # only its author removes a question
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
 
 
 # Jeanne's appointment page -----------------------------------------------------------------

@@ -9,46 +9,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.carnet import notes
-from app.models import Note, Notification, NotificationKind, Patient, metadata
+from app.models import Note, Notification, NotificationKind, Patient
 
-from .conftest import DemoActions, persona
+from .carnet_actions import stored
+from .conftest import persona
 
 CARNET_TABLES = ("note", "notification")
 SCRIPT = '<script>alert("Carnet")</script> <b>Très</b> fatiguée & essoufflée'
-
-
-class Browser:
-    """A test client signed in as one persona, asking for English pages."""
-
-    def __init__(self, app, engine, name: str):
-        self.actions = DemoActions(app.test_client(), engine)
-        self.actions.sign_in(name)
-        self.actions.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        self.token = self.actions.csrf_token()
-
-    def get(self, path: str):
-        return self.actions.client.get(path)
-
-    def post(self, path: str, **data):
-        return self.actions.client.post(path, data={"csrf_token": self.token, **data})
-
-
-@pytest.fixture
-def signed_in(app, engine, demo):
-    return lambda name: Browser(app, engine, name)
-
-
-@pytest.fixture
-def jeanne_id(db, demo) -> int:
-    """The id of Jeanne's carnet."""
-    return db.exec(select(Patient.id).where(Patient.account_id == persona(db, "jeanne").id)).one()
-
-
-def _stored(db) -> dict[str, list]:
-    """Every row of the tables writing a note touches."""
-    with db.get_bind().connect() as connection:
-        return {name: connection.execute(sa.select(table).order_by(*table.primary_key)).all()
-                for name, table in metadata.tables.items() if name in CARNET_TABLES}
 
 
 def _new_marks(page: str) -> list[str]:
@@ -78,13 +45,13 @@ def test_html_in_a_note_is_kept_as_typed_and_shown_as_text(signed_in, db, jeanne
 def test_an_empty_or_too_long_note_is_refused_with_a_message(
     signed_in, db, jeanne_id, body, message
 ):
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     response = signed_in("jeanne").post(f"/carnet/{jeanne_id}/notes", body=body)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'aria-invalid="true" aria-describedby="body-error"' in page
     assert f'<p id="body-error" class="field-error">{message}</p>' in page
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
 
 
 def test_a_note_of_2000_characters_is_kept(signed_in, db, jeanne_id):
@@ -95,10 +62,10 @@ def test_a_note_of_2000_characters_is_kept(signed_in, db, jeanne_id):
 
 def test_claire_can_neither_read_nor_write_jeannes_notes(signed_in, db, jeanne_id):
     claire = signed_in("claire")
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     assert claire.get(f"/carnet/{jeanne_id}/notes").status_code == 404
     assert claire.post(f"/carnet/{jeanne_id}/notes", body="Je passe samedi.").status_code == 404
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
     home = claire.get(f"/carnet/{jeanne_id}/").get_data(as_text=True)
     assert "Notebook" not in home
 
@@ -122,12 +89,12 @@ def test_a_note_is_not_kept_when_its_readers_cannot_be_told(app, engine, db, jea
         raise RuntimeError("the outbox is broken")
 
     monkeypatch.setattr(notes, "notify", notify_then_fail)
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     with app.app_context(), Session(engine) as session:
         patient = session.get(Patient, jeanne_id)
         with pytest.raises(RuntimeError):
             notes.add_note(session, patient, persona(session, "lefevre"), "Résultats normaux.")
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
 
 
 def test_unread_notes_are_new_for_the_reader_until_she_has_read_the_notebook(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import select
 
 from app.models import (
@@ -14,13 +13,12 @@ from app.models import (
     ChangeKind,
     Notification,
     NotificationKind,
-    Patient,
     PlanItem,
     PlanRevision,
-    metadata,
 )
 
-from .conftest import DemoActions, persona
+from .carnet_actions import Browser, field_error, stored
+from .conftest import persona
 
 # Tables a refused change must leave as they were (reads may write audit and visit rows).
 CARNET_TABLES = ("plan_item", "plan_revision", "notification")
@@ -29,37 +27,6 @@ CARNET_TABLES = ("plan_item", "plan_revision", "notification")
 JEANNES_ACTION = "Me peser chaque matin et noter mon poids"
 CLAIRES_ACTION = "Organiser le portage des repas"
 AMINAS_ACTION = "Passage infirmier 2 fois par semaine"
-
-
-class Browser:
-    """A test client signed in as one persona, asking for English pages."""
-
-    def __init__(self, app, engine, name: str):
-        self.actions = DemoActions(app.test_client(), engine)
-        self.actions.sign_in(name)
-        self.actions.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        self.token = self.actions.csrf_token()
-
-    def get(self, path: str):
-        return self.actions.client.get(path)
-
-    def post(self, path: str, **data):
-        return self.actions.client.post(path, data={"csrf_token": self.token, **data})
-
-
-@pytest.fixture
-def signed_in(app, engine, demo):
-    return lambda name: Browser(app, engine, name)
-
-
-@pytest.fixture
-def jeanne_id(db, demo) -> int:
-    """The id of Jeanne's carnet."""
-    return _carnet_id(db, "jeanne")
-
-
-def _carnet_id(db, name: str) -> int:
-    return db.exec(select(Patient.id).where(Patient.account_id == persona(db, name).id)).one()
 
 
 def _item(db, title: str) -> PlanItem:
@@ -74,13 +41,6 @@ def _history(db, item: PlanItem) -> list[tuple[ChangeKind, int | None]]:
     )]
 
 
-def _stored(db) -> dict[str, list]:
-    """Every row of the tables a change of the plan writes to."""
-    with db.get_bind().connect() as connection:
-        return {name: connection.execute(sa.select(table).order_by(*table.primary_key)).all()
-                for name, table in metadata.tables.items() if name in CARNET_TABLES}
-
-
 def _edit_form(browser: Browser, patient_id: int, item: PlanItem, **changes) -> dict:
     """The edit form of ``item`` as the browser shows it, with some fields changed."""
     page = browser.get(f"/carnet/{patient_id}/plan/{item.id}/edit").get_data(as_text=True)
@@ -89,12 +49,6 @@ def _edit_form(browser: Browser, patient_id: int, item: PlanItem, **changes) -> 
             "responsible_account_id": str(item.responsible_account_id or ""),
             "due_date": item.due_date.isoformat() if item.due_date else "", "version": version}
     return {**form, **changes}
-
-
-def _field_error(page: str, error_id: str) -> str:
-    """The message shown next to a field, which must point to it and be marked invalid."""
-    assert f'aria-invalid="true" aria-describedby="{error_id}"' in page, error_id
-    return re.search(rf'<p id="{error_id}" class="field-error">([^<]*)</p>', page).group(1)
 
 
 def _notified(db, kind: NotificationKind) -> set[str]:
@@ -217,7 +171,7 @@ def test_jeanne_cannot_edit_her_plan(signed_in, db, jeanne_id, subtests):
     jeanne = signed_in("jeanne")
     item = _item(db, JEANNES_ACTION)
     goal = _item(db, "Éviter une nouvelle hospitalisation")
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     for method, path in EDITS:
         with subtests.test(method=method, path=path):
             url = f"/carnet/{jeanne_id}" + path.format(item=item.id, goal=goal.id)
@@ -227,16 +181,16 @@ def test_jeanne_cannot_edit_her_plan(signed_in, db, jeanne_id, subtests):
                 response = jeanne.post(url, kind="problem", title="Mon problème",
                                        direction="up", version=str(item.version))
             assert response.status_code == 404
-            assert _stored(db) == before
+            assert stored(db, CARNET_TABLES) == before
 
 
 def test_jeanne_cannot_set_the_status_of_an_action_amina_does(signed_in, db, jeanne_id):
     item = _item(db, AMINAS_ACTION)
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     response = signed_in("jeanne").post(f"/carnet/{jeanne_id}/plan/{item.id}/status",
                                         status="done", version=str(item.version))
     assert response.status_code == 404
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
 
 
 def test_claire_sets_the_status_of_an_action_she_is_responsible_for(signed_in, db, jeanne_id):
@@ -256,7 +210,7 @@ def test_claire_sets_the_status_of_an_action_she_is_responsible_for(signed_in, d
 def test_claire_cannot_change_what_is_not_hers_to_change(signed_in, db, jeanne_id, subtests):
     claire = signed_in("claire")
     other, own = _item(db, AMINAS_ACTION), _item(db, CLAIRES_ACTION)
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     for path, data in [
         (f"/plan/{other.id}/status", {"status": "done"}),  # Amina's action
         (f"/plan/{own.id}/comments", {"comment": "C'est fait."}),  # she may not write
@@ -265,7 +219,7 @@ def test_claire_cannot_change_what_is_not_hers_to_change(signed_in, db, jeanne_i
         with subtests.test(path=path):
             response = claire.post(f"/carnet/{jeanne_id}{path}", version="1", **data)
             assert response.status_code == 404
-            assert _stored(db) == before
+            assert stored(db, CARNET_TABLES) == before
 
 
 def test_jeanne_comments_on_an_action_amina_does(signed_in, db, jeanne_id):
@@ -408,23 +362,23 @@ def test_bad_input_is_refused_with_a_message_next_to_the_field(
             lefevre, jeanne_id, item, **form)
     else:
         url = f"/carnet/{jeanne_id}/plan/{item.id}/comments"
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
 
     response = lefevre.post(url, **form)
 
     assert response.status_code == 400
-    assert _field_error(response.get_data(as_text=True), error_id.format(id=item.id)) == message
-    assert _stored(db) == before
+    assert field_error(response.get_data(as_text=True), error_id.format(id=item.id)) == message
+    assert stored(db, CARNET_TABLES) == before
 
 
 def test_a_status_not_in_the_list_is_refused(signed_in, db, jeanne_id):
     """The inline status form offers a list: another value is a forged request (plain 400)."""
     item = _item(db, JEANNES_ACTION)
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     response = signed_in("jeanne").post(f"/carnet/{jeanne_id}/plan/{item.id}/status",
                                         status="finished", version=str(item.version))
     assert response.status_code == 400
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before
 
 
 ITEM_ROUTES = [
@@ -443,7 +397,7 @@ ITEM_ROUTES = [
 def test_an_unknown_item_or_one_of_another_carnet_is_404(signed_in, db, jeanne_id, subtests):
     lefevre = signed_in("lefevre")  # in both Jeanne's and Karim's care teams
     karims_goal = _item(db, "Mieux respirer au quotidien")
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     for whose, item_id in (("nobody's", 999_999), ("karim's", karims_goal.id)):
         for method, path in ITEM_ROUTES:
             with subtests.test(whose=whose, method=method, path=path):
@@ -456,14 +410,14 @@ def test_an_unknown_item_or_one_of_another_carnet_is_404(signed_in, db, jeanne_i
                         status="done", comment="Vu.", direction="up",
                         version=str(karims_goal.version))
                 assert response.status_code == 404
-                assert _stored(db) == before
+                assert stored(db, CARNET_TABLES) == before
 
 
 def test_an_unknown_kind_of_item_is_404(signed_in, db, jeanne_id):
     lefevre = signed_in("lefevre")
-    before = _stored(db)
+    before = stored(db, CARNET_TABLES)
     for kind in ("diagnosis", ""):
         response = lefevre.post(f"/carnet/{jeanne_id}/plan/new", kind=kind, title="Chutes")
         assert response.status_code == 404, kind
     assert lefevre.get(f"/carnet/{jeanne_id}/plan/new?kind=diagnosis").status_code == 404
-    assert _stored(db) == before
+    assert stored(db, CARNET_TABLES) == before

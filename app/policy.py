@@ -35,6 +35,8 @@ from .types import utcnow
 READ = "read"
 WRITE = "write"  # take part: a note, a comment, the status of one's own action
 MANAGE = "manage"  # keep the plan and the appointments up to date: the care team
+# Parts that only the patient opens: their sharing choices and audit trail, their calendar link.
+OWNER_ONLY = {"consent", "calendar"}
 
 
 @dataclass
@@ -144,6 +146,8 @@ def permissions(db: Session, actor: Account | None, patient: Patient) -> dict[st
 
 def can(db: Session, actor: Account | None, action: str, patient: Patient, section: str) -> bool:
     """May ``actor`` do ``action`` (read, write, manage) on ``section`` of ``patient``'s carnet?"""
+    if section in OWNER_ONLY:
+        return is_owner(actor, patient)
     return action in permissions(db, actor, patient).get(section, set())
 
 
@@ -161,7 +165,7 @@ def check(
     """Allow, or answer 404; audit the access when the actor is not the patient.
 
     The audit event joins the request's transaction: the caller commits it with its
-    change, or :func:`commit_audit` does for plain reads.
+    change (or after a read); a refusal is committed here before the 404.
     """
     allowed = can(db, actor, action, patient, section)
     if actor is None or actor.id != patient.account_id:

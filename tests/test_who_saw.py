@@ -50,3 +50,14 @@ def test_the_timeline_tells_jeannes_decisions_in_plain_words(demo_actions, db):
     demo_actions.sign_in("jeanne")
     page = _page(demo_actions, f"/carnet/{_jeanne_id(db)}/consent/timeline")
     assert "You let Claire Martin see" in page and "your care plan" in page
+
+
+def test_an_attempt_on_jeannes_sharing_choices_is_audited(demo_actions, db):
+    carnet = _jeanne_id(db)
+    demo_actions.sign_in("lefevre")
+    assert demo_actions.client.get(f"/carnet/{carnet}/consent").status_code == 404
+    assert demo_actions.client.get(f"/carnet/{carnet}/calendar").status_code == 404
+    demo_actions.sign_in("jeanne")
+    page = _page(demo_actions, f"/carnet/{carnet}/who-saw")
+    assert "Dr Paul Lefèvre tried to open your sharing choices. It was refused." in page
+    assert "Dr Paul Lefèvre tried to open your calendar link. It was refused." in page

@@ -56,7 +56,7 @@ def appointment_list(patient_id: int):
     context = {
         "upcoming": upcoming, "past": past,
         "may_manage": policy.can(db, g.account, policy.MANAGE, patient, "appointments"),
-        "is_owner": g.account.id == patient.account_id,
+        "is_owner": policy.can(db, g.account, policy.MANAGE, patient, "calendar"),
     }
     db.commit()
     return render("carnet/appointments.html", **context)
@@ -75,7 +75,7 @@ def new_appointment(patient_id: int):
         try:
             appointment = appointments.add(db, patient, g.account, values,
                                            context["professional_ids"])
-        except appointments.AppointmentInputError as error:
+        except appointments.InputError as error:
             errors = error.errors
         else:
             return redirect(url_for("carnet.appointment", patient_id=patient.id,
@@ -125,7 +125,7 @@ def edit_appointment(patient_id: int, appointment_id: int):
         try:
             appointments.update(db, patient, row, g.account, _version(), values,
                                 context["professional_ids"])
-        except appointments.AppointmentInputError as error:
+        except appointments.InputError as error:
             errors, status = error.errors, 400
         except appointments.StaleAppointment as error_stale:
             row, stale_by, stale, status = error_stale.current, error_stale.by, True, 409
@@ -148,7 +148,7 @@ def cancel_appointment(patient_id: int, appointment_id: int):
     try:
         appointments.cancel(db, patient, row, g.account, _version(),
                             request.form.get("reason", ""))
-    except (appointments.AppointmentInputError, appointments.StaleAppointment):
+    except (appointments.InputError, appointments.StaleAppointment):
         db.commit()  # a refused change is audited too
         return redirect(url_for("carnet.appointment", patient_id=patient.id,
                                 appointment_id=row.id), 303)
@@ -164,7 +164,7 @@ def ask(patient_id: int, appointment_id: int):
     row = _appointment(patient, appointment_id)
     try:
         appointments.add_question(db, row, g.account, request.form.get("question", ""))
-    except appointments.AppointmentInputError as error:
+    except appointments.InputError as error:
         context = {
             "a": queries.appointment_row(db, row), "questions": appointments.questions(db, row.id),
             "history": appointments.history(db, row.id), "may_ask": True, "upcoming": True,
@@ -214,9 +214,7 @@ def appointment_ics(patient_id: int, appointment_id: int):
 @login_required
 def calendar_feed(patient_id: int):
     """The patient's private calendar link, which a phone calendar can subscribe to."""
-    patient = open_carnet(patient_id, "appointments")
-    if g.account.id != patient.account_id:
-        abort(404)
+    patient = open_carnet(patient_id, "calendar", policy.MANAGE)
     db = get_session()
     if request.method == "POST":
         if request.form.get("action") == "revoke":

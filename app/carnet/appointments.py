@@ -29,20 +29,13 @@ from ..models import (
 )
 from ..notifications import notify
 from ..types import utcnow
+from .validation import InputError, too_long
 
 PARIS = ZoneInfo("Europe/Paris")
 LIMITS = {"title": 200, "place": 200, "address": 300, "details": 2000}
 QUESTION_MAX = 500
 REASON_MAX = 500
 FEED_PAST = timedelta(days=90)
-
-
-class AppointmentInputError(Exception):
-    """Input that cannot be saved; ``errors`` maps a field to a translated message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass
@@ -57,14 +50,13 @@ def local(value: datetime) -> datetime:
 
 
 def validate(values: dict[str, Any], professionals: set[int], now: datetime) -> dict[str, Any]:
-    """Clean an appointment form; raise AppointmentInputError with every problem at once."""
+    """Clean an appointment form; raise InputError with every problem at once."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for field, maximum in LIMITS.items():
         text = (values.get(field) or "").strip()
         if len(text) > maximum:
-            errors[field] = _("At most %(max)d characters (you wrote %(count)d).", max=maximum,
-                              count=len(text))
+            errors[field] = too_long(maximum, len(text))
         clean[field] = text
     if not clean["title"]:
         errors["title"] = _("Please write what the appointment is for.")
@@ -104,7 +96,7 @@ def validate(values: dict[str, Any], professionals: set[int], now: datetime) -> 
             if clean["ends_at"] <= clean["starts_at"]:
                 errors["end"] = _("The end must come after the start.")
     if errors:
-        raise AppointmentInputError(errors)
+        raise InputError(errors)
     return clean
 
 
@@ -162,7 +154,7 @@ def update(db: Session, patient: Patient, appointment: Appointment, actor: Accou
            base_version: int, values: dict[str, Any], professionals: set[int]) -> Appointment:
     """Move or edit an appointment, unless someone changed it since ``base_version``."""
     if appointment.status == AppointmentStatus.CANCELLED:
-        raise AppointmentInputError({"title": _("A cancelled appointment cannot be changed.")})
+        raise InputError({"title": _("A cancelled appointment cannot be changed.")})
     clean = validate(values, professionals, utcnow())
     changed = {k: v for k, v in clean.items() if getattr(appointment, k) != v}
     if not changed:
@@ -184,9 +176,7 @@ def cancel(db: Session, patient: Patient, appointment: Appointment, actor: Accou
     """Cancel an appointment; it stays visible, marked cancelled (and so in the calendar)."""
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        raise AppointmentInputError({"reason": _(
-            "At most %(max)d characters (you wrote %(count)d).", max=REASON_MAX,
-            count=len(reason))})
+        raise InputError({"reason": too_long(REASON_MAX, len(reason))})
     if appointment.status == AppointmentStatus.CANCELLED:
         return
     _save(db, appointment, actor, base_version, {"status": AppointmentStatus.CANCELLED})
@@ -200,11 +190,9 @@ def add_question(db: Session, appointment: Appointment, actor: Account, text: st
     """A question the patient wants to ask at this appointment."""
     text = (text or "").strip()
     if not text:
-        raise AppointmentInputError({"question": _("Please write your question.")})
+        raise InputError({"question": _("Please write your question.")})
     if len(text) > QUESTION_MAX:
-        raise AppointmentInputError({"question": _(
-            "At most %(max)d characters (you wrote %(count)d).", max=QUESTION_MAX,
-            count=len(text))})
+        raise InputError({"question": too_long(QUESTION_MAX, len(text))})
     db.add(AppointmentQuestion(appointment_id=appointment.id, author_account_id=actor.id,
                                text=text))
     db.commit()

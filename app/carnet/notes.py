@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from ..models import Account, CarnetVisit, Note, NotificationKind, Patient
 from ..notifications import notify
 from ..types import utcnow
+from .validation import InputError, too_long
 
 BODY_MAX = 2000
 PER_PAGE = 20
@@ -17,20 +18,13 @@ PER_PAGE = 20
 SAME_VISIT = timedelta(minutes=30)
 
 
-class NoteInputError(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def add_note(db: Session, patient: Patient, actor: Account, body: str) -> Note:
     """Write a note in the patient's notebook; its readers are told."""
     body = (body or "").strip()
     if not body:
-        raise NoteInputError({"body": _("Please write your note.")})
+        raise InputError({"body": _("Please write your note.")})
     if len(body) > BODY_MAX:
-        raise NoteInputError({"body": _("At most %(max)d characters (you wrote %(count)d).",
-                                        max=BODY_MAX, count=len(body))})
+        raise InputError({"body": too_long(BODY_MAX, len(body))})
     note = Note(patient_id=patient.id, author_account_id=actor.id,
                 author_role=actor.role.value, body=body)
     db.add(note)

@@ -48,6 +48,6 @@ def write_note(patient_id: int):
     patient = open_carnet(patient_id, "notes", policy.WRITE)
     try:
         notes.add_note(get_session(), patient, g.account, request.form.get("body", ""))
-    except notes.NoteInputError as error:
+    except notes.InputError as error:
         return _notes_page(patient, 400, error.errors, request.form)
     return redirect(url_for("carnet.notes_page", patient_id=patient.id))

@@ -27,20 +27,13 @@ from ..models import (
 )
 from ..notifications import notify
 from ..types import utcnow
+from .validation import InputError, too_long
 
 TITLE_MAX = 200
 DETAILS_MAX = 2000
 COMMENT_MAX = 1000
 PARENT_KIND = {PlanItemKind.GOAL: PlanItemKind.PROBLEM, PlanItemKind.ACTION: PlanItemKind.GOAL}
 EDITABLE = ("title", "details", "status", "responsible_account_id", "due_date")
-
-
-class PlanInputError(Exception):
-    """Input that cannot be saved; ``errors`` maps a field to a translated message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass
@@ -60,12 +53,11 @@ def _check_text(errors: dict[str, str], field: str, value: str, maximum: int, re
     if required and not value.strip():
         errors[field] = _("Please write something here.")
     elif len(value) > maximum:
-        errors[field] = _("At most %(max)d characters (you wrote %(count)d).", max=maximum,
-                          count=len(value))
+        errors[field] = too_long(maximum, len(value))
 
 
 def validate(values: dict[str, Any], people: set[int]) -> dict[str, Any]:
-    """Clean the editable fields of an item; raise PlanInputError with every problem."""
+    """Clean the editable fields of an item; raise InputError with every problem."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     if "title" in values:
@@ -97,7 +89,7 @@ def validate(values: dict[str, Any], people: set[int]) -> dict[str, Any]:
             except ValueError:
                 errors["due_date"] = _("Give a date like 31/12/2026.")
     if errors:
-        raise PlanInputError(errors)
+        raise InputError(errors)
     return clean
 
 
@@ -120,7 +112,7 @@ def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
     if (parent is None) != (expected_parent is None) or (
         parent is not None and (parent.kind != expected_parent or parent.patient_id != patient.id)
     ):
-        raise PlanInputError({"parent": _("This item cannot go there.")})
+        raise InputError({"parent": _("This item cannot go there.")})
     clean = validate({"status": ActionStatus.TODO, "details": "", **values}, people)
     siblings = db.exec(select(sa.func.max(PlanItem.position)).where(
         PlanItem.patient_id == patient.id, PlanItem.parent_id == (parent.id if parent else None)
@@ -171,7 +163,7 @@ def add_comment(db: Session, patient: Patient, item: PlanItem, actor: Account, t
     errors: dict[str, str] = {}
     _check_text(errors, "comment", text, COMMENT_MAX, required=True)
     if errors:
-        raise PlanInputError(errors)
+        raise InputError(errors)
     _revise(db, item, actor, ChangeKind.COMMENT, {}, {}, comment=text)
     _tell(db, patient, actor)
     db.commit()

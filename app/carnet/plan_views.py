@@ -93,7 +93,7 @@ def new_item(patient_id: int):
         people = {account.id for account, _role in context["people"]}
         try:
             item = plan.add_item(db, patient, g.account, kind, _form_values(), people, parent)
-        except plan.PlanInputError as error:
+        except plan.InputError as error:
             errors = error.errors
         else:
             return _back_to(patient, item.id)
@@ -140,7 +140,7 @@ def save_item(patient_id: int, item_id: int):
     people = {account.id for account, _role in context["people"]}
     try:
         plan.update_item(db, patient, item, g.account, _base_version(), _form_values(), people)
-    except plan.PlanInputError as error:
+    except plan.InputError as error:
         db.commit()  # a refused change is audited too
         return render("carnet/plan_form.html", "form", 400, item=item, kind=item.kind,
                       parent=None, values=request.form, errors=error.errors, **context)
@@ -169,7 +169,7 @@ def set_status(patient_id: int, item_id: int):
     try:
         plan.update_item(db, patient, item, g.account, _base_version(),
                          {"status": request.form.get("status", "")}, people)
-    except plan.PlanInputError:
+    except plan.InputError:
         db.commit()  # a refused change is audited too
         abort(400)
     except plan.StaleEdit as stale:
@@ -191,7 +191,7 @@ def comment(patient_id: int, item_id: int):
     item = _item(patient, item_id)
     try:
         plan.add_comment(db, patient, item, g.account, request.form.get("comment", ""))
-    except plan.PlanInputError as error:
+    except plan.InputError as error:
         db.commit()  # a refused change is audited too
         context = _context(patient)
         node = queries.plan_node(context["tree"], item_id)

@@ -86,16 +86,6 @@ def plan_tree(db: Session, patient_id: int) -> list[PlanNode]:
     return roots
 
 
-def latest_plan_changes(db: Session, patient_id: int, limit: int = 5):
-    """The newest changes of the care plan, with the item and who made them."""
-    return db.exec(
-        select(PlanRevision, PlanItem, Account)
-        .join(PlanItem, PlanItem.id == PlanRevision.plan_item_id)
-        .outerjoin(Account, Account.id == PlanRevision.account_id)
-        .where(PlanRevision.patient_id == patient_id)
-        .order_by(col(PlanRevision.created_at).desc(), col(PlanRevision.id).desc())
-        .limit(limit)
-    ).all()
 
 
 def _appointments_query(patient_id: int):

@@ -15,6 +15,8 @@ def section_words(section: str) -> str:
         "appointments": _("your appointments"),
         "symptoms": _("how you feel (your reports)"),
         "notes": _("your notebook"),
+        "consent": _("your sharing choices"),
+        "calendar": _("your calendar link"),
     }.get(section.split(":")[0], section)
 
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from .labels import LABELS
-from .models import Profession
+from .models import SECTIONS, Profession
 from .types import utcnow
+
+PARIS = ZoneInfo("Europe/Paris")
 
 NAME = [DataRequired(_l("Please give a name.")), Length(max=100, message=_l(
     "At most %(max)d characters.", max=100))]
@@ -53,5 +64,34 @@ class ProfessionalForm(PersonForm):
 
 
 class CaregiverForm(PersonForm):
+    """A close one, and what the patient lets them see and do from the start."""
+
     relationship = StringField(_l("Who is this person for you? (e.g. my daughter)"),
                                [Optional(), Length(max=80)])
+    # Rendered as ticks by the template; the choices are the sections of a carnet.
+    sections = SelectMultipleField(_l("What they can see"), choices=list(SECTIONS),
+                                   validate_choice=True)
+    may_write_notes = BooleanField(_l("They may write in my notebook"))
+    may_report_symptoms = BooleanField(_l("They may say how I feel, for me"))
+    until = DateField(_l("Until (optional)"), [Optional()])
+
+    def validate_until(self, field):
+        if field.data and field.data < utcnow().astimezone(PARIS).date():
+            raise ValidationError(_l("This date is already past. Choose today or a later day."))
+
+    def scopes(self) -> list[str]:
+        """The sections and write scopes ticked."""
+        scopes = list(self.sections.data or [])
+        if self.may_write_notes.data:
+            scopes.append("notes:write")
+        if self.may_report_symptoms.data:
+            scopes.append("symptoms:write")
+        return scopes
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.scopes():
+            self.sections.errors = [*self.sections.errors, _l(
+                "Tick at least one thing they can see or do.")]
+            return False
+        return valid

@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from . import policy
 from .auth import login_required, own_patient, own_professional
 from .auth.invitations import create_invitation, invitation_url, qr_svg
+from .consent import ledger
 from .db import get_session
 from .forms import CaregiverForm, PatientForm, PersonForm, ProfessionalForm
 from .models import (
     Account,
     CaregiverLink,
     CareTeamMember,
-    ConsentEvent,
-    ConsentKind,
     Invitation,
     InvitationKind,
     Patient,
@@ -34,7 +43,7 @@ from .models import (
 
 bp = Blueprint("invitations", __name__)
 
-# What a caregiver sees until the patient decides otherwise.
+# What the invitation form ticks for a caregiver until the patient decides otherwise.
 CAREGIVER_DEFAULT_SCOPES = ["team", "plan", "appointments"]
 SHOWN_TOKENS = "invitation_tokens"
 
@@ -139,9 +148,11 @@ def new_team_member(patient_id: int):
 @bp.route("/me/caregivers/invite", methods=["GET", "POST"])
 @login_required
 def new_caregiver():
-    """A patient invites a caregiver, who will see the team, the plan and the appointments."""
+    """A patient invites a caregiver and chooses what they see and may do, and until when."""
     patient = own_patient(g.account) or abort(404)
     form = CaregiverForm()
+    if request.method == "GET":
+        form.sections.data = CAREGIVER_DEFAULT_SCOPES
     db = get_session()
     if form.validate_on_submit():
         existing = _existing(db, form.email.data)
@@ -154,16 +165,15 @@ def new_caregiver():
                     CaregiverLink.caregiver_account_id == account.id)).first():
                 db.add(CaregiverLink(patient_id=patient.id, caregiver_account_id=account.id,
                                      relationship=form.relationship.data or ""))
-            db.add(ConsentEvent(patient_id=patient.id, kind=ConsentKind.GRANT,
-                                grantee_account_id=account.id, decided_by_id=g.account.id,
-                                scopes=CAREGIVER_DEFAULT_SCOPES))
+            event = ledger.grant(db, patient, g.account, account, form.scopes(),
+                                 form.until.data)
             if existing is not None:
                 db.commit()
                 flash(_("%(name)s can now see your carnet.", name=account.full_name))
                 return redirect(url_for("me.index"))
             invitation, token = create_invitation(
                 db, account, InvitationKind.CAREGIVER, g.account, patient,
-                details={"scopes": CAREGIVER_DEFAULT_SCOPES})
+                details={"scopes": event.scopes})
             return _show_once(db, invitation, token)
     return render_template("invitations/new.html", form=form, kind="caregiver",
                            title=_("Invite a caregiver")), 400 if form.errors else 200

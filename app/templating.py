@@ -8,7 +8,7 @@ from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
 
 from .auth import own_patient
-from .consent.wording import audit_sentence, consent_sentence, section_words
+from .consent.wording import ability_state, audit_sentence, consent_sentence, section_words
 from .labels import label
 from .models import ActionStatus, ChangeKind, Condition, PlanRevision, Role
 
@@ -114,6 +114,6 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading,
         change_lines=change_lines, changed_meanwhile=changed_meanwhile, note_author=note_author,
         audit_sentence=audit_sentence, consent_sentence=consent_sentence,
-        section_words=section_words,
+        section_words=section_words, ability_state=ability_state,
     )
     app.jinja_env.filters["condition_label"] = lambda value: label(Condition(value))

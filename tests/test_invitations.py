@@ -88,7 +88,8 @@ def test_bad_input_gets_a_message_and_stores_nothing(demo_actions, db, data, mes
 def test_jeanne_invites_a_caregiver_who_sees_team_plan_and_appointments(demo_actions, db):
     demo_actions.sign_in("jeanne")
     response = _post(demo_actions, "/me/caregivers/invite", first_name="Paul",
-                     last_name="Martin", email="paul.martin@example.net", relationship="mon fils")
+                     last_name="Martin", email="paul.martin@example.net", relationship="mon fils",
+                     sections=["team", "plan", "appointments"])
     _shown_link(demo_actions, response)
     paul = db.exec(select(Account).where(Account.email == "paul.martin@example.net")).one()
     assert paul.role == Role.CAREGIVER

@@ -17,6 +17,7 @@ from ..models import (
     CaregiverLink,
     CareTeamMember,
     CarnetVisit,
+    ConsentEvent,
     Note,
     Patient,
     PlanItem,
@@ -126,16 +127,17 @@ def appointments(
     return [AppointmentRow(*r) for r in upcoming], [AppointmentRow(*r) for r in past]
 
 
-def patients_of(db: Session, professional_id: int) -> list[tuple[Patient, Account]]:
-    """The patients whose care team includes this professional."""
+def patients_of(db: Session, professional: Professional) -> list[tuple[Patient, Account]]:
+    """The patients whose care team includes this professional, and those who granted them
+    access from outside the team (the policy then keeps the carnets they may still open)."""
+    in_team = select(CareTeamMember.patient_id).where(
+        CareTeamMember.professional_id == professional.id, col(CareTeamMember.ended_at).is_(None))
+    granted = select(ConsentEvent.patient_id).where(
+        ConsentEvent.grantee_account_id == professional.account_id)
     return db.exec(
         select(Patient, Account)
-        .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
         .join(Account, Account.id == Patient.account_id)
-        .where(
-            CareTeamMember.professional_id == professional_id,
-            col(CareTeamMember.ended_at).is_(None),
-        )
+        .where(col(Patient.id).in_(in_team) | col(Patient.id).in_(granted))
         .order_by(Account.last_name, Account.first_name)
     ).all()
 

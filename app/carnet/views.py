@@ -94,8 +94,10 @@ def team(patient_id: int):
     db = get_session()
     members = queries.care_team(db, patient.id)
     may_add = policy.can(db, g.account, policy.WRITE, patient, "team")
+    may_ask = policy.may_ask_on_behalf(db, g.account, patient)
     db.commit()
-    return render_template("carnet/team.html", members=members, may_add=may_add)
+    return render_template("carnet/team.html", members=members, may_add=may_add,
+                           may_ask=may_ask)
 
 
 @bp.get("/patients")
@@ -107,8 +109,9 @@ def my_patients():
     if professional is None:
         abort(404)
     db = get_session()
-    patients = queries.patients_of(db, professional.id)
+    patients = queries.patients_of(db, professional)
     policy.preload(db, g.account, [patient for patient, _account in patients])
+    patients = [(p, a) for p, a in patients if policy.permissions(db, g.account, p)]
     news = queries.news_for(db, g.account.id, [patient.id for patient, _account in patients])
     for patient, _account in patients:  # count only what this professional may read
         allowed = policy.permissions(db, g.account, patient)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, g, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
 from .. import policy
 from ..auth import login_required
 from ..carnet.access import open_carnet
+from ..carnet.validation import too_long
 from ..db import get_session
 from ..models import SECTIONS, Account, AuditEvent, ConsentEvent, Patient
 from ..rendering import render
-from . import bp, ledger
+from ..types import utcnow
+from . import bp, ledger, requests
 
 PER_PAGE = 30
 
 
-def _own_carnet(patient_id: int) -> Patient:
+def own_carnet(patient_id: int) -> Patient:
     """The carnet, for its patient only; anyone else's attempt is audited and gets 404."""
     return open_carnet(patient_id, "consent", policy.MANAGE)
 
@@ -31,7 +36,7 @@ def _page() -> int:
 @login_required
 def who_saw(patient_id: int):
     """Every read or change of the carnet by someone else, newest first, refusals included."""
-    patient = _own_carnet(patient_id)
+    patient = own_carnet(patient_id)
     db = get_session()
     total = db.exec(select(func.count()).select_from(AuditEvent)
                     .where(AuditEvent.patient_id == patient.id)).one()
@@ -51,7 +56,7 @@ def who_saw(patient_id: int):
 @login_required
 def timeline(patient_id: int):
     """The history of the patient's decisions on who sees what."""
-    patient = _own_carnet(patient_id)
+    patient = own_carnet(patient_id)
     db = get_session()
     grantee = aliased(Account)
     total = db.exec(select(func.count()).select_from(ConsentEvent)
@@ -68,31 +73,99 @@ def timeline(patient_id: int):
     return render("consent/timeline.html", rows=rows, page=page, pages=pages)
 
 
+def parse_until(value: str) -> tuple[date | None, str | None]:
+    """An optional last day of sharing, from a date field: (day, error message)."""
+    value = value.strip()
+    if not value:
+        return None, None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None, _("Please give a date, e.g. 30/06/2027.")
+    if day < utcnow().astimezone(ledger.PARIS).date():
+        return None, _("This date is already past. Choose today or a later day.")
+    return day, None
+
+
+def ask_errors(form) -> dict[str, str]:
+    """What is wrong with a request for access (sections and message)."""
+    errors = {}
+    if not [s for s in form.getlist("sections") if s in SECTIONS]:
+        errors["sections"] = _("Tick at least one part of the carnet.")
+    message = form.get("message", "")
+    if len(message) > requests.MESSAGE_MAX:
+        errors["message"] = too_long(requests.MESSAGE_MAX, len(message))
+    return errors
+
+
+def who_can_see_page(patient: Patient, status: int = 200, errors: dict | None = None):
+    db = get_session()
+    return render("consent/who_can_see.html", None, status,
+                  people=ledger.people_and_access(db, patient), sections=SECTIONS,
+                  pending=requests.pending(db, patient), errors=errors or {},
+                  today=utcnow().astimezone(ledger.PARIS).date())
+
+
 @bp.get("/carnet/<int:patient_id>/consent")
 @login_required
 def who_can_see(patient_id: int):
-    """"Who can see my carnet": each person, each part, with a switch."""
-    patient = _own_carnet(patient_id)
-    db = get_session()
-    return render("consent/who_can_see.html", people=ledger.people_and_access(db, patient),
-                  sections=SECTIONS)
+    """"Who can see my carnet": requests waiting, then each person, each part, a switch."""
+    return who_can_see_page(own_carnet(patient_id))
+
+
+def _person(patient: Patient) -> ledger.Person:
+    """The person a decision is about, among those around the carnet; 404 otherwise."""
+    grantee_id = request.form.get("grantee", "")
+    around = {p.account.id: p for p in ledger.people_and_access(get_session(), patient)}
+    person = around.get(int(grantee_id)) if grantee_id.isdigit() else None
+    if person is None:
+        abort(404)
+    return person
+
+
+def _back_to(patient: Patient, person: ledger.Person):
+    return redirect(url_for("consent.who_can_see", patient_id=patient.id)
+                    + f"#person-{person.account.id}")
 
 
 @bp.post("/carnet/<int:patient_id>/consent")
 @login_required
 def switch(patient_id: int):
     """Show or stop showing one part of the carnet to one person; it applies at once."""
-    patient = _own_carnet(patient_id)
-    db = get_session()
-    grantee_id = request.form.get("grantee", "")
-    section = request.form.get("section", "")
-    around = {p.account.id: p.account for p in ledger.people_and_access(db, patient)}
-    grantee = around.get(int(grantee_id)) if grantee_id.isdigit() else None
-    if grantee is None or section not in SECTIONS or request.form.get("visible") not in (
-        "yes", "no"
-    ):
+    patient = own_carnet(patient_id)
+    person = _person(patient)
+    scope = request.form.get("section", "")
+    visible = request.form.get("visible")
+    allowed = SECTIONS if person.in_team else ledger.SCOPES
+    if scope not in allowed or visible not in ("yes", "no"):
         abort(404)
-    ledger.set_section(db, patient, g.account, grantee, section,
-                       request.form["visible"] == "yes")
-    return redirect(url_for("consent.who_can_see", patient_id=patient.id)
-                    + f"#person-{grantee.id}")
+    ledger.set_scope(get_session(), patient, g.account, person.account, scope, visible == "yes")
+    return _back_to(patient, person)
+
+
+@bp.post("/carnet/<int:patient_id>/consent/until")
+@login_required
+def until(patient_id: int):
+    """Change until when someone outside the team sees what they were granted."""
+    patient = own_carnet(patient_id)
+    person = _person(patient)
+    if person.in_team:
+        abort(404)
+    day, error = parse_until(request.form.get("until", ""))
+    if error:
+        return who_can_see_page(patient, 400, {f"until-{person.account.id}": error})
+    ledger.set_until(get_session(), patient, g.account, person.account, day)
+    return _back_to(patient, person)
+
+
+@bp.post("/carnet/<int:patient_id>/consent/stop")
+@login_required
+def stop(patient_id: int):
+    """One tap: someone outside the team no longer sees anything of the carnet."""
+    patient = own_carnet(patient_id)
+    person = _person(patient)
+    if person.in_team:
+        abort(404)
+    ledger.stop_sharing(get_session(), patient, g.account, person.account)
+    return _back_to(patient, person)
+

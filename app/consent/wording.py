@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..models import Account, AuditAction, AuditEvent, ConsentEvent, ConsentKind
+from ..models import SECTIONS, Account, AuditAction, AuditEvent, ConsentEvent, ConsentKind
 
 
 def section_words(section: str) -> str:
@@ -31,15 +31,46 @@ def audit_sentence(event: AuditEvent, actor: Account | None) -> str:
     return _("%(name)s changed %(what)s.", name=name, what=what)
 
 
+def ability_words(scope: str) -> str:
+    """What a write scope lets someone do, as the patient says it."""
+    return {
+        "notes:write": _("write in your notebook"),
+        "symptoms:write": _("say how you feel, for you"),
+    }.get(scope, scope)
+
+
+def ability_state(scope: str, allowed: bool) -> str:
+    """ "Can write in your notebook." """
+    if scope == "notes:write":
+        return _("Can write in your notebook.") if allowed else _(
+            "Cannot write in your notebook.")
+    return _("Can say how you feel, for you.") if allowed else _(
+        "Cannot say how you feel for you.")
+
+
 def consent_sentence(event: ConsentEvent, grantee: Account) -> str:
-    """ "You let Claire Martin see your care plan." """
-    sections = sorted({scope.split(":")[0] for scope in event.scopes})
-    what = ", ".join(section_words(s) for s in sections)
+    """ "You let Claire Martin see your care plan." — one sentence per kind of decision."""
     name = grantee.full_name
+    sections = [s for s in SECTIONS if s in event.scopes]
+    abilities = [s for s in event.scopes if ":" in s]
+    what = ", ".join(section_words(s) for s in sections)
+    sentences = []
     if event.kind == ConsentKind.GRANT:
-        return _("You let %(name)s see %(what)s.", name=name, what=what)
-    if event.kind == ConsentKind.REVOKE:
-        return _("You stopped sharing %(what)s with %(name)s.", name=name, what=what)
-    if event.kind == ConsentKind.OPPOSE:
-        return _("You refused that %(name)s sees %(what)s.", name=name, what=what)
-    return _("You let %(name)s see %(what)s again.", name=name, what=what)
+        if sections:
+            sentences.append(_("You let %(name)s see %(what)s.", name=name, what=what))
+        sentences += [_("You let %(name)s %(ability)s.", name=name, ability=ability_words(s))
+                      for s in abilities]
+    elif event.kind == ConsentKind.REVOKE:
+        if set(SECTIONS) <= set(sections):
+            return _("You stopped sharing everything with %(name)s.", name=name)
+        if sections:
+            sentences.append(_("You stopped sharing %(what)s with %(name)s.", name=name,
+                               what=what))
+        sentences += [_("%(name)s may no longer %(ability)s.", name=name,
+                        ability=ability_words(s))
+                      for s in abilities if s.split(":")[0] not in sections]
+    elif event.kind == ConsentKind.OPPOSE:
+        sentences.append(_("You refused that %(name)s sees %(what)s.", name=name, what=what))
+    else:
+        sentences.append(_("You let %(name)s see %(what)s again.", name=name, what=what))
+    return " ".join(sentences)

@@ -12,7 +12,7 @@ from .carnet import (
     PlanItem,
     PlanRevision,
 )
-from .consent import AccessRequest, AuditEvent, ConsentEvent
+from .consent import AccessLink, AccessRequest, AuditEvent, ConsentEvent
 from .content import ContentFeedback, ContentPage, ContentReview
 from .enums import *  # noqa: F403
 from .people import CaregiverLink, CareTeamMember, CarnetVisit, Patient, Professional
@@ -23,6 +23,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "SECTIONS",
+    "AccessLink",
     "AccessRequest",
     "Account",
     "Appointment",

@@ -38,12 +38,33 @@ class AccessRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     requester_account_id: int = Field(foreign_key="account.id", index=True)
+    # The coordinator who asked on the requester's behalf, when it did not come from them.
+    asked_by_id: int | None = Field(default=None, foreign_key="account.id")
     scopes: list = json_field()
     message: str = text_field()
     status: RequestStatus = enum_field(RequestStatus, default=RequestStatus.PENDING)
     created_at: datetime = created_field()
     decided_at: datetime | None = time_field()
     consent_event_id: int | None = Field(default=None, foreign_key="consent_event.id")
+
+
+class AccessLink(SQLModel, table=True):
+    """A link the patient hands to a professional outside the team, who may then ask access.
+
+    Single-use and short-lived; only its hash is stored. Opening it shows nothing of the
+    carnet but the patient's name: the professional asks, the patient decides.
+    """
+
+    __tablename__ = "access_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    created_by_id: int = Field(foreign_key="account.id")
+    created_at: datetime = created_field()
+    expires_at: datetime = time_field(nullable=False)
+    used_at: datetime | None = time_field()
+    access_request_id: int | None = Field(default=None, foreign_key="access_request.id")
 
 
 class AuditEvent(SQLModel, table=True):

@@ -127,6 +127,7 @@ class AuditAction(StrEnum):
 class NotificationKind(StrEnum):
     SYMPTOM_REPORT = "symptom_report"
     CONSENT_CHANGED = "consent_changed"
+    ACCESS_REQUESTED = "access_requested"  # a professional outside the team asks the patient
     PLAN_CHANGED = "plan_changed"
     APPOINTMENT_CHANGED = "appointment_changed"
     APPOINTMENT_REMINDER = "appointment_reminder"

@@ -1,0 +1,133 @@
+"""Access for professionals outside the care team: the patient's link, the coordinator's
+request, and the patient's answer."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from .. import policy
+from ..auth import login_required
+from ..auth.invitations import qr_svg
+from ..carnet.access import open_carnet
+from ..db import get_session
+from ..models import SECTIONS, AccessLink, Account, Patient
+from . import bp, requests
+from .views import ask_errors, own_carnet, parse_until, who_can_see_page
+
+SHOWN_LINKS = "access_link_tokens"
+
+
+@bp.post("/carnet/<int:patient_id>/consent/access-link")
+@login_required
+def make_access_link(patient_id: int):
+    """The patient makes a link to hand to a professional outside the team."""
+    patient = own_carnet(patient_id)
+    link, token = requests.make_link(get_session(), patient, g.account)
+    session[SHOWN_LINKS] = {str(link.id): token}
+    return redirect(url_for("consent.access_link", patient_id=patient.id, link_id=link.id))
+
+
+@bp.get("/carnet/<int:patient_id>/consent/access-link/<int:link_id>")
+@login_required
+def access_link(patient_id: int, link_id: int):
+    """The link and its QR code, shown once to the patient who made it."""
+    patient = own_carnet(patient_id)
+    link = get_session().get(AccessLink, link_id)
+    if link is None or link.patient_id != patient.id:
+        abort(404)
+    token = session.pop(SHOWN_LINKS, {}).get(str(link_id))
+    url = requests.link_url(token) if token else None
+    return render_template("consent/access_link.html", link=link, url=url,
+                           qr=qr_svg(url) if url else None)
+
+
+def _ask_form(patient: Patient, status: int = 200, errors=None, values=None, **context):
+    db = get_session()
+    owner = db.get(Account, patient.account_id)
+    return render_template("consent/ask.html", owner=owner, sections=SECTIONS,
+                           errors=errors or {}, values=values or {}, **context), status
+
+
+@bp.route("/access/<token>", methods=["GET", "POST"])
+def ask(token: str):
+    """A professional outside the team, with the patient's link, asks to see some parts."""
+    db = get_session()
+    link = requests.usable_link(db, token)
+    if link is None:
+        return render_template("consent/ask_invalid.html"), 404
+    if g.get("account") is None:
+        return render_template("consent/ask_sign_in.html"), 200
+    patient = db.get(Patient, link.patient_id)
+    if not requests.may_ask(db, g.account, patient):
+        abort(404)
+    if request.method == "GET":
+        return _ask_form(patient)
+    errors = ask_errors(request.form)
+    if errors:
+        return _ask_form(patient, 400, errors, request.form)
+    requests.ask(db, patient, g.account, request.form.getlist("sections"),
+                 request.form.get("message", ""), link=link)
+    return redirect(url_for("consent.asked"))
+
+
+@bp.get("/access/sent")
+@login_required
+def asked():
+    """What happens next, once a professional has asked."""
+    return render_template("consent/asked.html")
+
+
+@bp.route("/carnet/<int:patient_id>/team/ask-access", methods=["GET", "POST"])
+@login_required
+def ask_on_behalf(patient_id: int):
+    """The team's coordinator asks the patient to let a professional outside the team in."""
+    patient = open_carnet(patient_id, "team")
+    db = get_session()
+    if not policy.may_ask_on_behalf(db, g.account, patient):
+        abort(404)
+    choices = {account.id: account for account, _p in requests.professionals_outside(db, patient)}
+    errors = {}
+    if request.method == "POST":
+        errors = ask_errors(request.form)
+        chosen = request.form.get("professional", "")
+        requester = choices.get(int(chosen)) if chosen.isdigit() else None
+        if requester is None:
+            errors["professional"] = _("Please choose a professional.")
+        if not errors:
+            requests.ask(db, patient, requester, request.form.getlist("sections"),
+                         request.form.get("message", ""), asked_by=g.account)
+            return redirect(url_for("carnet.team", patient_id=patient.id))
+    db.commit()  # the audit of this page
+    return _ask_form(patient, 400 if errors else 200, errors, request.form,
+                     professionals=requests.professionals_outside(db, patient))
+
+
+@bp.post("/carnet/<int:patient_id>/consent/requests/<int:request_id>")
+@login_required
+def answer(patient_id: int, request_id: int):
+    """The patient accepts (the parts they tick, until a date) or refuses a request."""
+    patient = own_carnet(patient_id)
+    db = get_session()
+    pending = requests.pending_request(db, patient, request_id)
+    decision = request.form.get("decision")
+    if pending is None or decision not in ("accept", "refuse"):
+        abort(404)
+    if decision == "refuse":
+        requests.refuse(db, patient, pending)
+        return redirect(url_for("consent.who_can_see", patient_id=patient.id))
+    scopes = [s for s in request.form.getlist("sections") if s in SECTIONS]
+    until, error = parse_until(request.form.get("until", ""))
+    errors = {}
+    if error:
+        errors[f"until-request-{pending.id}"] = error
+    if not scopes:
+        errors[f"sections-request-{pending.id}"] = _(
+            "Tick at least one part, or refuse the request.")
+    if errors:
+        return who_can_see_page(patient, 400, errors)
+    requests.accept(db, patient, pending, g.account, scopes, until)
+    requester = db.exec(select(Account).where(Account.id == pending.requester_account_id)).one()
+    return redirect(url_for("consent.who_can_see", patient_id=patient.id)
+                    + f"#person-{requester.id}")

@@ -1,0 +1,164 @@
+"""Professionals outside the care team ask; the patient accepts or refuses.
+
+A professional asks either through a link the patient handed them (single-use,
+expiring, only its hash is kept) or through the coordinator of the patient's team,
+who asks on their behalf. Nothing is shared until the patient accepts, and then only
+the parts the patient ticks, possibly until a date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from sqlmodel import Session, col, select
+
+from .. import policy
+from ..models import (
+    SECTIONS,
+    AccessLink,
+    AccessRequest,
+    Account,
+    Notification,
+    NotificationKind,
+    Patient,
+    Professional,
+    RequestStatus,
+    Role,
+)
+from ..types import utcnow
+from . import ledger
+
+MESSAGE_MAX = 500
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def make_link(db: Session, patient: Patient, made_by: Account) -> tuple[AccessLink, str]:
+    """A new single-use link for a professional to ask access (committed), and its token."""
+    token = secrets.token_urlsafe(32)
+    days = int(current_app.config["CARNET_INVITATION_DAYS"])
+    link = AccessLink(patient_id=patient.id, token_hash=_hash(token), created_by_id=made_by.id,
+                      expires_at=utcnow() + timedelta(days=days))
+    db.add(link)
+    db.commit()
+    return link, token
+
+
+def link_url(token: str) -> str:
+    """The link to hand over, on the public origin."""
+    return current_app.config["CARNET_ORIGIN"].rstrip("/") + url_for("consent.ask", token=token)
+
+
+def usable_link(db: Session, token: str) -> AccessLink | None:
+    """The link behind ``token`` if it can still be used: not used, not expired."""
+    link = db.exec(select(AccessLink).where(AccessLink.token_hash == _hash(token))).first()
+    if link is None or link.used_at is not None or link.expires_at <= utcnow():
+        return None
+    return link
+
+
+def may_ask(db: Session, account: Account | None, patient: Patient) -> bool:
+    """Only a professional outside the patient's care team has something to ask."""
+    return (account is not None and account.role == Role.PROFESSIONAL and account.is_active
+            and account.id not in policy.care_team_account_ids(db, patient))
+
+
+def ask(db: Session, patient: Patient, requester: Account, sections: list[str], message: str,
+        asked_by: Account | None = None, link: AccessLink | None = None) -> AccessRequest:
+    """Record a request and tell the patient; a newer request replaces a pending one."""
+    sections = [s for s in SECTIONS if s in set(sections)]
+    if not sections or len(message) > MESSAGE_MAX:
+        raise ValueError("bad request")
+    pending = db.exec(select(AccessRequest).where(
+        AccessRequest.patient_id == patient.id,
+        AccessRequest.requester_account_id == requester.id,
+        AccessRequest.status == RequestStatus.PENDING)).first()
+    request = pending or AccessRequest(patient_id=patient.id, requester_account_id=requester.id)
+    request.scopes = sections
+    request.message = message.strip()
+    request.asked_by_id = asked_by.id if asked_by else None
+    request.created_at = utcnow()
+    db.add(request)
+    db.flush()
+    if link is not None:
+        link.used_at = utcnow()
+        link.access_request_id = request.id
+        db.add(link)
+    db.add(Notification(account_id=patient.account_id, patient_id=patient.id,
+                        kind=NotificationKind.ACCESS_REQUESTED, topic=f"access-{patient.id}",
+                        url=f"/carnet/{patient.id}/consent"))
+    db.commit()
+    return request
+
+
+@dataclass
+class Pending:
+    """A request waiting for the patient, with who asks and who asked for them."""
+
+    request: AccessRequest
+    requester: Account
+    professional: Professional | None
+    asked_by: Account | None
+
+
+def pending(db: Session, patient: Patient) -> list[Pending]:
+    """The requests waiting for the patient's answer, oldest first, in two queries."""
+    rows = db.exec(
+        select(AccessRequest, Account, Professional)
+        .join(Account, Account.id == AccessRequest.requester_account_id)
+        .outerjoin(Professional, Professional.account_id == Account.id)
+        .where(AccessRequest.patient_id == patient.id,
+               AccessRequest.status == RequestStatus.PENDING)
+        .order_by(AccessRequest.id)
+    ).all()
+    helper_ids = {r.asked_by_id for r, _a, _p in rows if r.asked_by_id}
+    helpers = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(helper_ids)))}
+    return [Pending(r, a, p, helpers.get(r.asked_by_id)) for r, a, p in rows]
+
+
+def pending_request(db: Session, patient: Patient, request_id: int) -> AccessRequest | None:
+    request = db.get(AccessRequest, request_id)
+    if request is None or request.patient_id != patient.id or (
+            request.status != RequestStatus.PENDING):
+        return None
+    return request
+
+
+def accept(db: Session, patient: Patient, request: AccessRequest, decided_by: Account,
+           scopes: list[str], until: date | None) -> None:
+    """Grant what the patient ticked (perhaps less than was asked), until ``until``."""
+    requester = db.get(Account, request.requester_account_id)
+    event = ledger.grant(db, patient, decided_by, requester, scopes, until)
+    request.status = RequestStatus.ACCEPTED
+    request.decided_at = utcnow()
+    request.consent_event_id = event.id
+    db.add(request)
+    db.commit()
+
+
+def refuse(db: Session, patient: Patient, request: AccessRequest) -> None:
+    """Say no; the professional is told that the patient answered, not more."""
+    request.status = RequestStatus.REFUSED
+    request.decided_at = utcnow()
+    db.add(request)
+    db.add(Notification(account_id=request.requester_account_id, patient_id=patient.id,
+                        kind=NotificationKind.CONSENT_CHANGED, topic=f"consent-{patient.id}",
+                        url="/"))
+    db.commit()
+
+
+def professionals_outside(db: Session, patient: Patient) -> list[tuple[Account, Professional]]:
+    """The territory's professionals who are not in the patient's care team."""
+    team = policy.care_team_account_ids(db, patient)
+    return list(db.exec(
+        select(Account, Professional)
+        .join(Professional, Professional.account_id == Account.id)
+        .where(col(Account.is_active), col(Account.id).not_in(team) if team else True)
+        .order_by(Account.last_name, Account.first_name)
+    ).all())

@@ -133,8 +133,9 @@ def test_one_tap_stops_sharing_everything_with_claire(signed_in, db, jeanne_id):
     assert jeanne.post(f"/carnet/{jeanne_id}/consent/stop",
                        grantee=claire.id).status_code == 302
     as_claire = signed_in("claire")
-    for path in ("/", "plan", "team", "appointments", "notes"):
-        assert as_claire.get(f"/carnet/{jeanne_id}/{path.strip('/')}").status_code == 404
+    for path in ("", "plan", "team", "appointments", "notes"):
+        assert as_claire.get(f"/carnet/{jeanne_id}/{path}").status_code == 404
+    assert f"/carnet/{jeanne_id}/" not in as_claire.get("/carnets").get_data(as_text=True)
     timeline = jeanne.get(f"/carnet/{jeanne_id}/consent/timeline").get_data(as_text=True)
     assert "You stopped sharing everything with Claire Martin." in timeline
     # She stays Jeanne's caregiver: Jeanne can show her something again later.

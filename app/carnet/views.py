@@ -131,6 +131,9 @@ def my_patients():
 def choose():
     """A caregiver chooses whose carnet to open."""
     require_role(Role.CAREGIVER)
-    return render_template(
-        "carnet/choose.html", carnets=queries.carnets_helped_by(get_session(), g.account.id)
-    )
+    db = get_session()
+    carnets = queries.carnets_helped_by(db, g.account.id)
+    policy.preload(db, g.account, [patient for patient, _account in carnets])
+    # A carnet that shares nothing with them any more (revoked, ended) is not listed.
+    carnets = [(p, a) for p, a in carnets if policy.permissions(db, g.account, p)]
+    return render_template("carnet/choose.html", carnets=carnets)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from app.models import Patient
+from app.models import Account, ConsentEvent, Patient
+from app.types import utcnow
 from tests.conftest import persona
 
 from .conftest import assert_accessible, new_context, sign_in_by_demo
@@ -40,4 +43,54 @@ def test_jeanne_stops_showing_her_notebook_to_the_pharmacist(
         assert_accessible(page)
     page.goto(f"/carnet/{carnet}/consent/timeline")
     expect(page.locator("main")).to_contain_text("Marc Dubois")
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_jeanne_invites_her_son_to_write_notes_until_a_date(
+    browser, live_server, demo, db, language
+):
+    context = new_context(browser, live_server.url, locale=language, service_workers="block")
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.goto("/me/caregivers/invite")
+    assert_accessible(page)
+    page.locator("#first_name").fill("Paul")
+    page.locator("#last_name").fill("Martin")
+    page.locator("#email").fill("paul.martin@example.net")
+    page.locator("input[name=sections][value=notes]").check()
+    page.locator("#may_write_notes").check()
+    page.locator("#until").fill((utcnow() + timedelta(days=30)).date().isoformat())
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("figure.qr svg")).to_be_visible()
+    assert_accessible(page)
+    paul = db.exec(select(Account).where(Account.email == "paul.martin@example.net")).one()
+    grant = db.exec(select(ConsentEvent).where(ConsentEvent.grantee_account_id == paul.id)).one()
+    assert sorted(grant.scopes) == ["appointments", "notes", "notes:write", "plan", "team"]
+    assert grant.ends_at is not None
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_nadia_asks_jeanne_to_let_the_social_worker_in(browser, live_server, demo, db, language):
+    carnet = db.exec(select(Patient.id).where(Patient.account_id == persona(db, "jeanne").id)).one()
+    context = new_context(browser, live_server.url, locale=language, service_workers="block")
+    page = context.new_page()
+    sign_in_by_demo(page, "Nadia Haddad")
+    page.goto(f"/carnet/{carnet}/team")
+    page.locator(f"a[href='/carnet/{carnet}/team/ask-access']").click()
+    page.wait_for_load_state("load")
+    assert_accessible(page)
+    page.locator("form button[type=submit]").click()  # nothing chosen: each field says why
+    page.wait_for_load_state("load")
+    expect(page.locator(".field-error")).to_have_count(3)
+    assert_accessible(page)
+    page.locator("#professional").select_option(str(persona(db, "lucas").id))
+    page.locator("input[name=sections][value=appointments]").check()
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/carnet/{carnet}/team")
     context.close()

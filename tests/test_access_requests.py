@@ -213,3 +213,9 @@ def test_only_jeanne_answers_her_requests(signed_in, db, jeanne_id):
                                         decision="accept", sections=["team"])
         assert response.status_code == 404
     assert stored(db, DECISIONS) == before
+
+
+def test_the_demo_shows_jeanne_the_request_nadia_made_for_lucas(signed_in, jeanne_id):
+    page = signed_in("jeanne").get(f"/carnet/{jeanne_id}/consent").get_data(as_text=True)
+    assert "Lucas Moreau asks to see your carnet" in page
+    assert "Nadia Haddad, of your care team, asked for them." in page

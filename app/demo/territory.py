@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.models import (
+    AccessRequest,
     Account,
     ActionStatus,
     Appointment,
@@ -125,6 +126,7 @@ def load_demo(session: Session) -> dict[str, int]:
     _patients(demo)
     _teams(demo)
     _caregivers(demo)
+    _access_requests(demo)
     _questionnaires(demo)
     for key, outline in content.PLANS.items():
         _plan(demo, demo.patients[key], outline)
@@ -233,6 +235,17 @@ def _caregivers(demo: _Demo) -> None:
                     created_at=demo.at(when),
                 )
             )
+
+
+def _access_requests(demo: _Demo) -> None:
+    """Requests of professionals outside the team, waiting for the patient's answer."""
+    for spec in content.ACCESS_REQUESTS:
+        demo.add(AccessRequest(
+            patient_id=demo.patients[spec.patient].id,
+            requester_account_id=demo.accounts[spec.who].id, scopes=list(spec.sections),
+            message=spec.message, created_at=demo.at(spec.when),
+            asked_by_id=demo.accounts[spec.asked_by].id if spec.asked_by else None,
+        ))
 
 
 def _questionnaires(demo: _Demo) -> None:

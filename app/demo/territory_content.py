@@ -77,6 +77,17 @@ class Caregiver(NamedTuple):
     grants: tuple[tuple[Ago, tuple[str, ...]], ...]
 
 
+class AccessAsked(NamedTuple):
+    """A professional outside the team asks a patient to see parts of the carnet."""
+
+    who: str
+    patient: str
+    sections: tuple[str, ...]
+    message: str
+    when: Ago
+    asked_by: str | None = None  # the team's coordinator, asking on their behalf
+
+
 class Change(NamedTuple):
     """A later change of status of a plan item, or the cancellation of an appointment."""
 
@@ -241,6 +252,13 @@ CAREGIVERS: tuple[Caregiver, ...] = (
         # What a caregiver sees until the patient decides otherwise.
         grants=((Ago(65, "18:35"), ("team", "plan", "appointments")),),
     ),
+)
+
+# Waiting for the patient's answer, on "Who can see my carnet".
+ACCESS_REQUESTS: tuple[AccessAsked, ...] = (
+    AccessAsked("moreau", "jeanne", ("team", "appointments"),
+                "Pour préparer avec vous le dossier d'aide à domicile (APA), j'ai besoin de "
+                "connaître votre équipe et vos rendez-vous.", Ago(1, "16:20"), "haddad"),
 )
 
 # The shared care plans (PPCS), as outlines: each goal belongs to the problem above it,

@@ -27,8 +27,10 @@ from .models import (
     ConsentEvent,
     ConsentKind,
     Patient,
+    Profession,
     Professional,
     Role,
+    TeamRole,
 )
 from .types import utcnow
 
@@ -73,6 +75,33 @@ def _scope(action: str, section: str) -> str:
     return section if action == READ else f"{section}:{action}"
 
 
+def decide(
+    events: Iterable[ConsentEvent], in_team: bool, linked: bool, now: datetime
+) -> dict[str, set[str]]:
+    """What one professional or caregiver may do on one carnet (section → actions).
+
+    ``events`` are the patient's decisions about them, oldest first; ``in_team``: they
+    are in the current care team; ``linked``: they may be near the carnet at all (every
+    professional; a caregiver while their link lasts).
+    """
+    if not linked:
+        return {}
+    ledger = fold(events)
+    allowed: dict[str, set[str]] = {}
+    for section in SECTIONS:
+        if in_team:
+            # Sharing is presumed in the team, and the patient's opposition always wins,
+            # even over a grant made while the professional was still outside the team.
+            if section not in ledger.opposed:
+                allowed[section] = {READ, WRITE, MANAGE}
+            continue
+        actions = {action for action in (READ, WRITE)
+                   if ledger.granted(_scope(action, section), now)}
+        if actions:
+            allowed[section] = actions
+    return allowed
+
+
 def _decide_many(
     db: Session, actor: Account, patients: list[Patient], now: datetime
 ) -> dict[int, dict[str, set[str]]]:
@@ -111,18 +140,8 @@ def _decide_many(
             if link.ends_at is None or now < link.ends_at
         }
     for patient_id in others:
-        if patient_id not in linked:
-            continue
-        ledger = fold(e for e in events if e.patient_id == patient_id)
-        allowed = decided[patient_id]
-        if patient_id in presumed:
-            for section in SECTIONS:
-                if section not in ledger.opposed:
-                    allowed[section] = {READ, WRITE, MANAGE}
-        for section in SECTIONS:
-            for action in (READ, WRITE):
-                if ledger.granted(_scope(action, section), now):
-                    allowed.setdefault(section, set()).add(action)
+        decided[patient_id] = decide((e for e in events if e.patient_id == patient_id),
+                                     patient_id in presumed, patient_id in linked, now)
     return decided
 
 
@@ -212,3 +231,19 @@ def care_team_account_ids(db: Session, patient: Patient) -> set[int]:
         .join(CareTeamMember, CareTeamMember.professional_id == Professional.id)
         .where(CareTeamMember.patient_id == patient.id, col(CareTeamMember.ended_at).is_(None))
     ).all())
+
+
+def may_ask_on_behalf(db: Session, actor: Account | None, patient: Patient) -> bool:
+    """The coordinator of the patient's care team may ask the patient to let a professional
+    outside the team in; the patient still decides."""
+    if actor is None or actor.role != Role.PROFESSIONAL or not can(db, actor, MANAGE, patient,
+                                                                  "team"):
+        return False
+    return db.exec(
+        select(CareTeamMember.id)
+        .join(Professional, Professional.id == CareTeamMember.professional_id)
+        .where(CareTeamMember.patient_id == patient.id, col(CareTeamMember.ended_at).is_(None),
+               Professional.account_id == actor.id,
+               (CareTeamMember.team_role == TeamRole.REFERENT)
+               | (Professional.profession == Profession.COORDINATOR))
+    ).first() is not None

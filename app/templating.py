@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from .auth import own_patient
 from .consent.wording import ability_state, audit_sentence, consent_sentence, section_words
 from .labels import label
-from .models import ActionStatus, ChangeKind, Condition, PlanRevision, Role
+from .models import (
+    ActionStatus,
+    AppointmentRevision,
+    AppointmentStatus,
+    ChangeKind,
+    Condition,
+    PlanRevision,
+    Role,
+)
 
 
 @dataclass
@@ -76,8 +84,10 @@ def change_lines(revision) -> list[str]:
         if field not in names or field not in revision.after:
             continue
         before, after = revision.before[field], revision.after[field]
-        if field == "status":
-            before, after = label(ActionStatus(before)), label(ActionStatus(after))
+        if field == "status":  # an action's status, or an appointment's
+            status = AppointmentStatus if isinstance(revision, AppointmentRevision) else (
+                ActionStatus)
+            before, after = label(status(before)), label(status(after))
         if field == "responsible_account_id":
             lines.append(_("Person responsible changed"))
             continue

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from app.models import AuditEvent, Patient
 
+from .carnet_actions import carnet_id
 from .conftest import persona
 
 PAGES = ["/carnet/{id}/", "/carnet/{id}/team", "/carnet/{id}/plan", "/carnet/{id}/appointments"]
@@ -118,3 +119,16 @@ def test_claire_chooses_among_the_carnets_she_helps_with(demo_actions):
 def test_the_lists_of_other_roles_are_404(demo_actions, name, path):
     demo_actions.sign_in(name)
     assert demo_actions.client.get(path).status_code == 404
+
+
+def test_karims_home_tells_of_his_cancelled_appointment(signed_in, db):
+    # An appointment's history carries its own statuses ("cancelled"), not an action's.
+    page = signed_in("karim").get(f"/carnet/{carnet_id(db, 'karim')}/")
+    assert page.status_code == 200
+    assert "Scheduled → Cancelled" in page.get_data(as_text=True)
+
+
+def test_a_plan_item_without_a_title_is_explained(signed_in, db, jeanne_id):
+    response = signed_in("lefevre").post(f"/carnet/{jeanne_id}/plan/new", kind="problem")
+    assert response.status_code == 400
+    assert "Please write something here." in response.get_data(as_text=True)

@@ -24,7 +24,8 @@ def _sample_values(db) -> dict[str, object]:
     item = db.exec(select(PlanItem).where(PlanItem.patient_id == jeanne.id)).first()
     appointment = db.exec(select(Appointment).where(Appointment.patient_id == jeanne.id)).first()
     return {"patient_id": jeanne.id, "passkey_id": 1, "invitation_id": 1, "item_id": item.id,
-            "appointment_id": appointment.id, "question_id": 1, "token": "sample-token", "link_id": 1, "request_id": 1,
+            "appointment_id": appointment.id, "question_id": 1, "token": "sample-token",
+            "link_id": 1, "request_id": 1,
             "filename": "css/carnet.css"}
 
 

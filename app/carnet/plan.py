@@ -113,7 +113,7 @@ def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
         parent is not None and (parent.kind != expected_parent or parent.patient_id != patient.id)
     ):
         raise InputError({"parent": _("This item cannot go there.")})
-    clean = validate({"status": ActionStatus.TODO, "details": "", **values}, people)
+    clean = validate({"title": "", "status": ActionStatus.TODO, "details": "", **values}, people)
     siblings = db.exec(select(sa.func.max(PlanItem.position)).where(
         PlanItem.patient_id == patient.id, PlanItem.parent_id == (parent.id if parent else None)
     )).one()

@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
     from .me import bp as me_bp
+    from .symptoms import bp as symptoms_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth.bp)
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(consent_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(me_bp)
+    app.register_blueprint(symptoms_bp)
     if app.config["CARNET_DEMO"]:
         from .demo.views import bp as demo_bp
 

@@ -30,6 +30,8 @@ def carnet_home(patient_id: int):
     context = {
         "next_appointment": None, "changes": None, "key_people": None, "unread": None,
         "may_write_notes": policy.can(db, g.account, policy.WRITE, patient, "notes"),
+        "may_report_symptoms": policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
+        "may_read_symptoms": policy.can(db, g.account, policy.READ, patient, "symptoms"),
     }
     if "appointments" in readable:
         context["next_appointment"] = queries.next_appointment(db, patient.id, utcnow())

@@ -8,13 +8,10 @@ Loading again resets everything.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -35,7 +32,6 @@ from app.models import (
     ChangeKind,
     ConsentEvent,
     ConsentKind,
-    ContentStatus,
     Note,
     Patient,
     PlanItem,
@@ -46,13 +42,14 @@ from app.models import (
     SymptomReport,
     metadata,
 )
+from app.symptoms.questionnaires import load_questionnaires
+from app.symptoms.reports import content_hash
 from app.types import utcnow
 
 from . import territory_content as content
 from .territory_content import AfterAlert, Ago, Item, Report, Visit
 
 PARIS = ZoneInfo("Europe/Paris")
-QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 LEVELS = (PlanItemKind.PROBLEM, PlanItemKind.GOAL, PlanItemKind.ACTION)
 
 COUNTED = {
@@ -249,23 +246,12 @@ def _access_requests(demo: _Demo) -> None:
 
 
 def _questionnaires(demo: _Demo) -> None:
-    """Publish every questionnaire of app/questionnaires; a translation points to French."""
+    """Publish every questionnaire of app/questionnaires, written with the association."""
     published = demo.at(Ago(90, "10:00"))
-    paths = sorted(QUESTIONNAIRES.glob("*.json"), key=lambda p: not p.name.endswith(".fr.json"))
-    for path in paths:
-        with path.open(encoding="utf-8") as file:
-            data = json.load(file)
-        source = demo.questionnaires.get((data["code"], "fr"))
-        demo.questionnaires[data["code"], data["language"]] = demo.add(
-            Questionnaire(
-                code=data["code"], condition=data["condition"], language=data["language"],
-                version=data["version"], status=ContentStatus.PUBLISHED, title=data["title"],
-                definition={"items": data["items"], "rules": data["rules"]},
-                source_id=source.id if source and data["language"] != "fr" else None,
-                author_id=demo.accounts["petit"].id,
-                created_at=published - timedelta(days=10), published_at=published,
-            )
-        )
+    for row, _what in load_questionnaires(demo.db, now=published,
+                                          author_id=demo.accounts["petit"].id):
+        row.created_at = published - timedelta(days=10)
+        demo.questionnaires[row.code, row.language] = row
 
 
 def _plan(demo: _Demo, patient: Patient, outline: tuple[Item, ...]) -> None:
@@ -379,12 +365,6 @@ def _cancel(demo: _Demo, appointment: Appointment, change: content.Change) -> No
     _revise(demo, appointment, account, ChangeKind.CANCELLED, (before, after), cancelled_at)
 
 
-def _content_hash(answers: dict) -> str:
-    """The SHA-256 of the answers' canonical JSON (sorted keys, no spaces)."""
-    canonical = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def _report(demo: _Demo, spec: Report) -> None:
     """A symptom report on the French questionnaire, with the alert rules it set off."""
     questionnaire = demo.questionnaires[spec.code, "fr"]
@@ -393,15 +373,19 @@ def _report(demo: _Demo, spec: Report) -> None:
         {key: rules[name][key] for key in ("key", "kind", "item", "label")}
         for name in spec.fires
     ]
+    answers = dict(spec.answers)
+    note = answers.pop("comment", "")  # "Anything else?" is the report's note
+    patient = demo.patients[spec.patient]
     reported_at = demo.at(spec.when)
     acknowledged_at = reported_at + timedelta(minutes=spec.ack.minutes) if spec.ack else None
     if acknowledged_at and acknowledged_at > demo.now:
         raise ValueError(f"demo acknowledgement in the future: {spec}")
     report = demo.add(
         SymptomReport(
-            patient_id=demo.patients[spec.patient].id, questionnaire_id=questionnaire.id,
-            client_id=str(uuid4()), content_hash=_content_hash(spec.answers),
-            answers=spec.answers, urgent=bool(fired), fired_rules=fired,
+            patient_id=patient.id, questionnaire_id=questionnaire.id,
+            client_id=str(uuid4()),
+            content_hash=content_hash(patient.id, questionnaire.id, answers, note),
+            answers=answers, note=note, urgent=bool(fired), fired_rules=fired,
             reported_by_account_id=demo.accounts[spec.by].id,
             reported_at=reported_at, created_at=reported_at,
             acknowledged_by_id=demo.accounts[spec.ack.by].id if spec.ack else None,

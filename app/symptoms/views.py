@@ -1,0 +1,140 @@
+"""The symptom pages: "How do I feel today?", "Sent to your care team", and the reports."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, request, url_for
+from flask_babel import get_locale
+
+from .. import policy
+from ..auth import login_required, own_professional
+from ..carnet import queries
+from ..carnet.access import open_carnet
+from ..carnet.validation import InputError
+from ..db import get_session
+from ..models import Patient, Questionnaire
+from ..rendering import render
+from . import bp, reports
+
+
+def _language() -> str:
+    return str(get_locale() or "fr")
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1
+
+
+def _chosen(choices: list[Questionnaire], wanted: str) -> Questionnaire | None:
+    return next((q for q in choices if str(q.id) == wanted), choices[0] if choices else None)
+
+
+def _form(patient: Patient, questionnaire_id: str = "", status: int = 200,
+          errors: dict | None = None, values: dict | None = None):
+    db = get_session()
+    choices = reports.current_questionnaires(db, patient, _language())
+    questionnaire = _chosen(choices, questionnaire_id)
+    db.commit()
+    return render("symptoms/new.html", None, status, own=policy.is_owner(g.account, patient),
+                  questionnaire=questionnaire,
+                  choices=choices, errors=errors or {}, values=values or {},
+                  client_id=reports.new_client_id(), note_max=reports.NOTE_MAX)
+
+
+@bp.get("/carnet/<int:patient_id>/symptoms/new")
+@login_required
+def new_report(patient_id: int):
+    """"How do I feel today?": one screen of questions, for the patient or a caregiver."""
+    patient = open_carnet(patient_id, "symptoms", policy.WRITE)
+    return _form(patient, request.args.get("questionnaire", ""))
+
+
+@bp.post("/carnet/<int:patient_id>/symptoms/new")
+@login_required
+def send_report(patient_id: int):
+    """Store the report once (a replay gets the first answer) and tell the care team."""
+    patient = open_carnet(patient_id, "symptoms", policy.WRITE)
+    db = get_session()
+    submission = reports.Submission.from_form(request.form)
+    try:
+        report, _replayed = reports.submit_report(db, patient, g.account, submission)
+    except InputError as error:
+        values = {reports.ANSWER + key: value for key, value in submission.answers.items()}
+        values["note"] = submission.note
+        return _form(patient, submission.questionnaire_id, 400, error.errors, values)
+    return redirect(url_for("symptoms.sent", patient_id=patient.id, report_id=report.id),
+                    code=303)
+
+
+@bp.get("/carnet/<int:patient_id>/symptoms/<int:report_id>/sent")
+@login_required
+def sent(patient_id: int, report_id: int):
+    """"Sent to your care team", what happens next, and what to do if it is urgent."""
+    patient = open_carnet(patient_id, "symptoms", policy.WRITE)
+    db = get_session()
+    found = reports.sent_report(db, patient, g.account, report_id)
+    if found is None:
+        abort(404)
+    report, questionnaire = found
+    row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
+    may_read = policy.can(db, g.account, policy.READ, patient, "symptoms")
+    db.commit()
+    return render("symptoms/sent.html", None, row=row, may_read=may_read,
+                  own=policy.is_owner(g.account, patient))
+
+
+@bp.get("/carnet/<int:patient_id>/symptoms")
+@login_required
+def list_reports(patient_id: int):
+    """The reports, newest first: urgent ones say which rule fired, seen ones by whom."""
+    patient = open_carnet(patient_id, "symptoms")
+    db = get_session()
+    page = _page_number()
+    rows, pages = reports.page_of_reports(db, patient.id, page, _language())
+    context = {
+        "rows": rows, "page": min(page, pages), "pages": pages,
+        "own": policy.is_owner(g.account, patient),
+        "may_report": policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
+        "may_acknowledge": policy.can(db, g.account, policy.MANAGE, patient, "symptoms"),
+    }
+    db.commit()
+    return render("symptoms/list.html", None, **context)
+
+
+@bp.post("/carnet/<int:patient_id>/symptoms/<int:report_id>/acknowledge")
+@login_required
+def acknowledge(patient_id: int, report_id: int):
+    """One tap: the team has seen the report, and the patient sees by whom and when."""
+    patient = open_carnet(patient_id, "symptoms", policy.MANAGE)
+    try:
+        reports.acknowledge(get_session(), patient, g.account, report_id)
+    except LookupError:
+        abort(404)
+    if request.form.get("back") == "inbox":
+        return redirect(url_for("symptoms.inbox", page=_page_number()), code=303)
+    return redirect(url_for("symptoms.list_reports", patient_id=patient.id,
+                            page=_page_number()) + f"#report-{report_id}", code=303)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    """A professional's new reports across the carnets they may read, urgent first."""
+    professional = own_professional(g.account)
+    if professional is None:
+        abort(404)
+    db = get_session()
+    carnets = [patient for patient, _account in queries.patients_of(db, professional)]
+    policy.preload(db, g.account, carnets)
+    readable = {p.id: p for p in carnets
+                if policy.can(db, g.account, policy.READ, p, "symptoms")}
+    page = _page_number()
+    rows, pages = reports.inbox_page(db, list(readable), page, _language())
+    for patient_id in {patient.id for _row, patient, _account in rows}:
+        policy.check(db, g.account, policy.READ, readable[patient_id], "symptoms")  # audited
+    may_acknowledge = {patient_id for patient_id, patient in readable.items()
+                       if policy.can(db, g.account, policy.MANAGE, patient, "symptoms")}
+    db.commit()
+    return render("symptoms/inbox.html", None, rows=rows, page=min(page, pages), pages=pages,
+                  may_acknowledge=may_acknowledge)
+

@@ -1,0 +1,75 @@
+"""Jeanne reports how she feels in a real Chromium, without JavaScript help; the nurse sees
+it in her inbox and marks it as seen. The form, the "Sent" page, the reports and the inbox
+pass axe, in French and in English."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from app.models import SymptomReport
+from tests.carnet_actions import carnet_id
+
+from .conftest import assert_accessible, new_context, sign_in_by_demo
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
+    browser, live_server, demo, db, language
+):
+    jeanne_id = carnet_id(db, "jeanne")
+    context = new_context(browser, live_server.url, locale=language, service_workers="block")
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.locator(f"a[href='/carnet/{jeanne_id}/symptoms/new']").click()
+    page.wait_for_load_state("load")
+    assert_accessible(page)
+
+    # Sent without the required answers: the browser asks first; the server says it too.
+    page.locator("form.symptom-form").evaluate("form => form.noValidate = true")
+    page.locator("form.symptom-form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("form.symptom-form .field-error")).to_have_count(5)
+    assert_accessible(page)
+
+    page.locator("#answer-weight").fill("72,6" if language == "fr" else "72.6")
+    page.locator(".scale__option:has(input[name=answer-breathlessness][value='8'])").click()
+    page.locator("input[name=answer-ankles][value=yes]").check()
+    page.locator("input[name=answer-night_cough][value=no]").check()
+    page.locator(".scale__option:has(input[name=answer-tiredness][value='5'])").click()
+    page.locator("#note").fill("Essoufflée dans l'escalier")
+    page.locator("form.symptom-form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/sent")
+    expect(page.locator("a[href='tel:15']")).to_be_visible()
+    assert_accessible(page)
+
+    db.expire_all()
+    report = db.exec(select(SymptomReport).order_by(SymptomReport.id.desc())).first()
+    assert report.answers["weight"] == 72.6 and report.urgent
+
+    page.goto(f"/carnet/{jeanne_id}/symptoms")
+    expect(page.locator(f"#report-{report.id} .badge--urgent")).to_be_visible()
+    assert_accessible(page)
+
+    # Amina, the home nurse, sees it and says so with one tap; Jeanne reads by whom.
+    nurse_context = new_context(browser, live_server.url, locale=language,
+                                service_workers="block")
+    nurse = nurse_context.new_page()
+    sign_in_by_demo(nurse, "Amina Benali")
+    nurse.goto(f"/carnet/{jeanne_id}/symptoms")
+    assert_accessible(nurse)
+    nurse.goto("/inbox")
+    assert_accessible(nurse)
+    nurse.locator(f"#report-{report.id} form button").click()
+    nurse.wait_for_load_state("load")
+    assert nurse.url.endswith("/inbox?page=1")
+    expect(nurse.locator(f"#report-{report.id}")).to_have_count(0)
+    assert_accessible(nurse)
+    nurse_context.close()
+    page.reload()
+    expect(page.locator(f"#report-{report.id} .report__seen")).to_contain_text("Amina Benali")
+    context.close()

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_compress import Compress
 from htmx_flask import Htmx
 
-from . import auth, cli, db, errors, i18n, security, templating
+from . import auth, cli, db, errors, i18n, push, security, templating
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    push.init_app(app)
     templating.init_app(app)
 
     from .carnet import bp as carnet_bp
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(consent_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(me_bp)
+    app.register_blueprint(push.bp)
     app.register_blueprint(symptoms_bp)
     if app.config["CARNET_DEMO"]:
         from .demo.views import bp as demo_bp

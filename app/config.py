@@ -53,6 +53,16 @@ def load_config(instance_path: str) -> dict:
         "CARNET_SIGN_IN_LIMIT": env.get("CARNET_SIGN_IN_LIMIT", "10 per minute"),
         "CARNET_INVITATION_LIMIT": env.get("CARNET_INVITATION_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Web Push: without VAPID_PRIVATE_KEY, a pair is made in the instance folder.
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
+        "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY", ""),
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT", ""),
+        "PUSH_TTL_SECONDS": int(env.get("CARNET_PUSH_TTL_SECONDS", "86400")),
+        "PUSH_MAX_ATTEMPTS": int(env.get("CARNET_PUSH_MAX_ATTEMPTS", "8")),
+        "PUSH_BATCH": int(env.get("CARNET_PUSH_BATCH", "100")),
+        # Hosts (and their subdomains) devices may subscribe at; "*" for any public host.
+        "PUSH_SERVICES": tuple(h.strip() for h in env.get("CARNET_PUSH_SERVICES", "").split(",")
+                               if h.strip()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": origin.startswith("https://"),

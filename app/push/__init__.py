@@ -1,0 +1,36 @@
+"""Web Push: devices, the notification worker, and what a push may say.
+
+- ``vapid``: our signing keys and tokens;
+- ``subscriptions``: checking and keeping a browser's subscription;
+- ``payload``: the translated, health-data-free message;
+- ``worker``: from the outbox to the push services, with retries;
+- ``views`` and ``cli``: "Me → Notifications", ``flask vapid`` and ``flask worker``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from . import vapid
+from .subscriptions import KNOWN_PUSH_SERVICES
+
+bp = Blueprint("push", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Load (or make) the VAPID keys, and add the push commands."""
+    config = app.config
+    keys = vapid.load_keys(app.instance_path, config["VAPID_PRIVATE_KEY"],
+                           config["VAPID_PUBLIC_KEY"])
+    subject = config["VAPID_SUBJECT"] or vapid.default_subject(config["CARNET_ORIGIN"])
+    app.extensions["carnet.vapid"] = vapid.Signer(keys, subject)
+    config["VAPID_PUBLIC_KEY"] = app.extensions["carnet.vapid"].public_key
+    config["PUSH_SERVICES"] = tuple(config["PUSH_SERVICES"]) or KNOWN_PUSH_SERVICES
+
+    from . import cli
+
+    app.cli.add_command(cli.vapid_command)
+    app.cli.add_command(cli.worker_command)
+
+
+from . import views  # noqa: E402, F401 — the views register on ``bp``

@@ -1,0 +1,174 @@
+"""Me → Notifications in a real Chromium.
+
+Chromium cannot make a real push subscription here: Playwright's contexts are incognito
+profiles, where Chrome refuses the Push API ("AbortError: Registration failed"), and in a
+persistent profile ``pushManager.subscribe()`` waits forever for Google's FCM, which this
+machine cannot reach. So the real browser shows us the page, its error path and axe; the
+way to the server (POST of ``toJSON()`` with the CSRF header, "this device", turning off)
+is driven with the browser's PushManager replaced by a stand-in holding real keys; and the
+service worker's ``push`` handler gets real pushes through DevTools.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from app.models import PushSubscription
+
+from ..push_service import PushService
+from .conftest import assert_accessible, new_context, sign_in_by_demo
+
+WORDS = {
+    "fr": {"me": "Moi"},
+    "en": {"me": "Me"},
+}
+TURN_ON = "Turn on notifications on this device"
+TURN_OFF = "Turn off notifications on this device"
+
+
+def _devices(db) -> list[PushSubscription]:
+    db.expire_all()
+    return list(db.exec(select(PushSubscription)).all())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_jeanne_asks_for_notifications_and_chromium_says_no(browser, live_server, demo, db,
+                                                            language):
+    context = new_context(browser, live_server.url, locale=language)
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    nav = page.get_by_role("navigation")
+    nav.get_by_role("link", name=WORDS[language]["me"], exact=True).click()
+    page.locator('a[href="/me/notifications"]').click()
+    page.wait_for_load_state("load")
+    button = page.locator('[data-push="on"]')
+    expect(button).to_be_visible()
+    expect(page.locator("[data-push-without-js]")).to_be_hidden()
+    assert_accessible(page)
+
+    button.click()
+
+    status = page.get_by_role("alert")
+    expect(status).to_be_visible()
+    expect(status).to_have_text(page.locator("#push-device").get_attribute("data-failed"))
+    assert _devices(db) == []
+    assert_accessible(page)
+    context.close()
+
+
+# Replaces the browser's PushManager by one that answers with the subscription given in
+# window.__subscription (real keys made by the test), the way a browser would.
+STAND_IN = """
+(() => {
+  const key = "stand-in-subscription";
+  const wrap = (json) => ({
+    endpoint: json.endpoint, options: { applicationServerKey: null },
+    toJSON: () => json,
+    unsubscribe: () => { sessionStorage.removeItem(key); return Promise.resolve(true); },
+  });
+  PushManager.prototype.subscribe = function (options) {
+    sessionStorage.setItem("stand-in-asked", JSON.stringify({
+      userVisibleOnly: options.userVisibleOnly, keyLength: options.applicationServerKey.length,
+    }));
+    sessionStorage.setItem(key, JSON.stringify(window.__subscription));
+    return Promise.resolve(wrap(window.__subscription));
+  };
+  PushManager.prototype.getSubscription = function () {
+    const json = sessionStorage.getItem(key);
+    return Promise.resolve(json ? wrap(JSON.parse(json)) : null);
+  };
+})();
+"""
+
+
+@pytest.mark.browser
+def test_the_page_sends_the_subscription_and_turns_it_off_again(browser, live_server, demo, db,
+                                                               app):
+    service = PushService(app.config["VAPID_PUBLIC_KEY"], origin="http://127.0.0.1:9")
+    subscription = service.new_device().subscription_json()
+    context = new_context(browser, live_server.url, locale="en")
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    context.add_init_script(STAND_IN)
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.goto("/me/notifications")
+    page.evaluate(f"window.__subscription = {json.dumps(subscription)}")
+
+    page.get_by_role("button", name=TURN_ON).click()
+
+    expect(page.get_by_text("Notifications are on for this device.")).to_be_visible()
+    [device] = _devices(db)
+    assert device.endpoint == subscription["endpoint"]
+    # Asked as Web Push requires: visible notifications only, our 65-byte public key.
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('stand-in-asked'))") == {
+        "userVisibleOnly": True, "keyLength": 65}
+    expect(page.locator("[data-this-device-badge]")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name=TURN_OFF).click()
+
+    expect(page.get_by_text("Notifications are off for this device.")).to_be_visible()
+    assert _devices(db) == []
+    expect(page.get_by_role("button", name=TURN_ON)).to_be_visible()
+    context.close()
+
+
+SHOWN = """navigator.serviceWorker.ready.then(r => r.getNotifications())
+    .then(list => list.map(n => ({title: n.title, body: n.body, tag: n.tag, id: n.data.id})))"""
+
+
+def _until(page, expression: str, timeout: float = 10.0):
+    """Evaluate ``expression`` (a promise) until it gives something, or fail after a while."""
+    deadline = time.monotonic() + timeout
+    while not (value := page.evaluate(expression)) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert value, expression
+    return value
+
+
+@pytest.mark.browser
+def test_the_service_worker_shows_a_push_once(browser, live_server, demo):
+    context = new_context(browser, live_server.url, locale="en")
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    while not registrations:
+        page.wait_for_timeout(50)
+    registration_id = next(r["registrationId"] for r in registrations
+                           if r["scopeURL"] == live_server.url + "/")
+
+    def push(number: int, tag: str) -> None:
+        message = {"id": number, "title": "New update in Jeanne M.'s carnet",
+                   "body": "Open Carnet to see it.", "url": "/me/", "tag": tag, "lang": "en"}
+        cdp.send("ServiceWorker.deliverPushMessage", {
+            "origin": live_server.url, "registrationId": registration_id,
+            "data": json.dumps(message)})
+
+    push(9001, "t-1")
+    assert _until(page, SHOWN) == [{"title": "New update in Jeanne M.'s carnet",
+                                    "body": "Open Carnet to see it.", "tag": "t-1", "id": 9001}]
+    page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications())"
+                  ".then(list => list.forEach(n => n.close()))")  # Jeanne dismisses it
+
+    push(9001, "t-1")  # at-least-once: the same notification again…
+    push(9002, "t-2")  # …then a new one; pushes are handled in order
+    shown = _until(page, SHOWN)
+
+    assert [n["id"] for n in shown] == [9002]
+    seen = page.evaluate("caches.open('carnet-push-seen').then(c => c.keys())"
+                         ".then(keys => keys.map(k => new URL(k.url).pathname))")
+    assert seen == ["/push-seen/9001", "/push-seen/9002"]
+    context.close()

@@ -1,0 +1,39 @@
+"""Helpers shared by the push tests: a device for a persona, a symptom report's outbox rows."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.models import Notification, NotificationKind, Patient, PushSubscription
+from app.notifications import notify
+from app.push import subscriptions
+
+from .conftest import persona
+from .push_service import Device, PushService
+
+ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/120.0 Mobile Safari/537.36")
+
+
+def subscribe(db, service: PushService, name: str) -> tuple[Device, PushSubscription]:
+    """A new device of ``name`` at the local push service, kept as the app would keep it."""
+    device = service.new_device()
+    checked = subscriptions.check(device.subscription_json(), (), allow_local_http=True)
+    row = subscriptions.save(db, persona(db, name), checked, ANDROID_CHROME)
+    db.commit()
+    return device, row
+
+
+def jeanne_reports(db, urgent: bool = False) -> list[Notification]:
+    """Jeanne sends a symptom report: the outbox rows for her team (one transaction)."""
+    jeanne = persona(db, "jeanne")
+    patient = db.exec(select(Patient).where(Patient.account_id == jeanne.id)).one()
+    rows = notify(db, patient, NotificationKind.SYMPTOM_REPORT, "symptoms", jeanne,
+                  f"/carnet/{patient.id}/symptoms", urgent=urgent)
+    db.commit()
+    return rows
+
+
+def row_for(rows: list[Notification], db, name: str) -> Notification:
+    account_id = persona(db, name).id
+    return next(row for row in rows if row.account_id == account_id)

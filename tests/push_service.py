@@ -1,0 +1,137 @@
+"""A push service of our own, on 127.0.0.1, for the tests of the push relay.
+
+It is a real HTTP server (werkzeug in a thread) that does what a browser's push service
+does with a message: it checks the VAPID ``Authorization`` header (the JWT verifies with
+the app's public key, ``aud`` is its own origin, ``exp`` is in the future), the ``TTL``
+and ``Content-Encoding`` headers, and decrypts the body with the private key of the
+device (generated here, as a browser would) — then answers what the test asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import http_ece
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import jwt
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass
+class Device:
+    """A browser's side of a subscription: its key pair and auth secret."""
+
+    token: str
+    private_key: ec.EllipticCurvePrivateKey
+    auth: bytes
+    endpoint: str
+
+    def subscription_json(self) -> dict:
+        """What ``PushSubscription.toJSON()`` gives in a browser."""
+        public = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        return {"endpoint": self.endpoint, "expirationTime": None,
+                "keys": {"p256dh": b64url(public), "auth": b64url(self.auth)}}
+
+
+@dataclass
+class Received:
+    """One message the push service accepted (or answered), decrypted."""
+
+    token: str
+    headers: dict[str, str]
+    claims: dict
+    payload: dict | None
+    status: int
+
+
+@dataclass
+class PushService:
+    """The server; ``answer(device, 429, {"Retry-After": "2"})`` queues the next replies."""
+
+    vapid_public_key: str
+    origin: str = ""  # set by start()
+    received: list[Received] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    devices: dict[str, Device] = field(default_factory=dict)
+    answers: dict[str, deque] = field(default_factory=dict)
+
+    def start(self) -> PushService:
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True,
+                                  request_handler=_Quiet)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def new_device(self) -> Device:
+        token = secrets.token_urlsafe(24)
+        device = Device(token, ec.generate_private_key(ec.SECP256R1()), os.urandom(16),
+                        f"{self.origin}/push/{token}")
+        self.devices[token] = device
+        self.answers[token] = deque()
+        return device
+
+    def answer(self, device: Device, status: int, headers: dict | None = None) -> None:
+        self.answers[device.token].append((status, headers or {}))
+
+    def payloads(self, device: Device | None = None) -> list[dict]:
+        return [r.payload for r in self.received
+                if r.status == 201 and (device is None or r.token == device.token)]
+
+    # -- the service ---------------------------------------------------------------------
+
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        token = request.path.rsplit("/", 1)[-1]
+        device = self.devices.get(token)
+        if request.method != "POST" or device is None:
+            return Response(status=404)(environ, start_response)
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        try:
+            claims = self._check(headers)
+            content = http_ece.decrypt(request.get_data(), private_key=device.private_key,
+                                       auth_secret=device.auth, version="aes128gcm")
+            payload = json.loads(content)
+        except Exception as error:  # a test failure, reported by the test
+            self.problems.append(f"{type(error).__name__}: {error}")
+            return Response(status=400)(environ, start_response)
+        status, extra = self.answers[token].popleft() if self.answers[token] else (201, {})
+        self.received.append(Received(token, headers, claims, payload, status))
+        return Response(status=status, headers=extra)(environ, start_response)
+
+    def _check(self, headers: dict[str, str]) -> dict:
+        scheme, _, params = headers.get("authorization", "").partition(" ")
+        assert scheme == "vapid", f"Authorization scheme {scheme!r}"
+        values = dict(part.strip().split("=", 1) for part in params.split(","))
+        assert values["k"] == self.vapid_public_key, "signed with another key"
+        claims = jwt.decode(values["t"], values["k"])  # raises InvalidSignature
+        assert claims["aud"] == self.origin, f"aud {claims['aud']!r}"
+        assert claims["exp"] > time.time(), "expired token"
+        assert claims["exp"] < time.time() + 86400 * 2, "token lives too long"  # clocks moved
+        assert claims["sub"].startswith(("mailto:", "https://")), "sub"
+        assert int(headers.get("ttl", "0")) > 0, "TTL"
+        assert headers.get("content-encoding") == "aes128gcm", "Content-Encoding"
+        return claims
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass

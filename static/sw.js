@@ -7,16 +7,24 @@ const VERSION = "__CARNET_VERSION__";
 const SHELL_CACHE = `carnet-shell-${VERSION}`;
 const PAGE_CACHE = `carnet-pages-${VERSION}`;
 const OFFLINE_URL = "/offline";
+// Ids of the pushes already shown, kept across versions (Web Push is at-least-once).
+const SEEN_CACHE = "carnet-push-seen";
+const SEEN_MAX = 200;
 
 const SHELL = [
   OFFLINE_URL,
   "/static/css/carnet.css",
   "/static/js/app.js",
+  "/static/js/report-queue.js",
+  "/static/js/offline-report.js",
   "/static/vendor/htmx.min.js",
   "/static/icons/sprite.svg",
   "/static/icons/icon-192.png",
   "/manifest.webmanifest",
 ];
+
+// Symptom reports kept on the phone without network, sent by Background Sync below.
+importScripts("/static/js/report-queue.js");
 
 // Never intercepted: the worker itself and the load balancer's probe.
 const BYPASS = new Set(["/sw.js", "/healthz"]);
@@ -33,7 +41,7 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  const current = new Set([SHELL_CACHE, PAGE_CACHE]);
+  const current = new Set([SHELL_CACHE, PAGE_CACHE, SEEN_CACHE]);
   event.waitUntil(
     caches
       .keys()
@@ -67,6 +75,45 @@ self.addEventListener("message", (event) => {
     event.waitUntil(caches.delete(PAGE_CACHE));
   }
 });
+
+// ---------------------------------------------------------------------------
+// Offline symptom reports (static/js/report-queue.js, static/js/offline-report.js).
+// ---------------------------------------------------------------------------
+self.addEventListener("sync", (event) => {
+  if (event.tag !== self.CarnetReportQueue.SYNC_TAG) return;
+  event.waitUntil(
+    self.CarnetReportQueue.sendAll().then(async (results) => {
+      const windows = await self.clients.matchAll({ type: "window" });
+      windows.forEach((w) => w.postMessage({ type: "carnet-reports" }));
+      // Still waiting: a rejection asks the browser to try this sync again later.
+      if (results.some((r) => r.state === "waiting")) throw new Error("reports still waiting");
+    }),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  // Sent by offline-report.js: the report form, so that it opens without network.
+  if (event.data && event.data.type === "keep-pages" && Array.isArray(event.data.urls)) {
+    event.waitUntil(keepPages(event.data.urls));
+  }
+});
+
+async function keepPages(urls) {
+  const pages = await caches.open(PAGE_CACHE);
+  for (const href of urls.slice(0, 5)) {
+    const url = new URL(href, self.location.origin);
+    if (url.origin !== self.location.origin || (await pages.match(url.href, { ignoreVary: true }))) {
+      continue;
+    }
+    try {
+      const response = await fetch(url.href, { credentials: "same-origin" });
+      const type = response.headers.get("Content-Type") || "";
+      if (isCacheable(response) && type.startsWith("text/html")) await pages.put(url.href, response);
+    } catch (error) {
+      // No network now: the page is kept on the next visit instead.
+    }
+  }
+}
 
 function isCacheable(response) {
   // Redirected responses cannot answer a later navigation, and no-store means no-store.
@@ -108,6 +155,64 @@ async function networkFirst(event) {
 }
 
 // ---------------------------------------------------------------------------
-// Web Push: the `push` and `notificationclick` handlers go here (notifications issue).
-// Payloads never carry health data; they only say "something changed" and a link.
+// Web Push. Payloads never carry health data; they only say "something changed" and a
+// link. The server delivers at least once, so each notification id is shown once only.
 // ---------------------------------------------------------------------------
+self.addEventListener("push", (event) => {
+  let message = null;
+  try {
+    message = event.data ? event.data.json() : null;
+  } catch (error) {
+    message = null;
+  }
+  if (!message || typeof message.id !== "number") return;
+  event.waitUntil(showOnce(message));
+});
+
+// True the first time an id is seen, false after: the Cache API keeps the ids. Checks run
+// one after the other, so that two copies arriving together are not both "first".
+let seenQueue = Promise.resolve();
+function firstTime(id) {
+  const result = seenQueue.then(() => markSeen(id));
+  seenQueue = result.catch(() => false);
+  return result;
+}
+
+async function markSeen(id) {
+  const seen = await caches.open(SEEN_CACHE);
+  const key = `/push-seen/${id}`;
+  if (await seen.match(key)) return false;
+  await seen.put(key, new Response(""));
+  const keys = await seen.keys();
+  await Promise.all(keys.slice(0, Math.max(0, keys.length - SEEN_MAX)).map((k) => seen.delete(k)));
+  return true;
+}
+
+async function showOnce(message) {
+  if (!(await firstTime(message.id))) return;
+  const url = new URL(message.url || "/", self.location.origin);
+  await self.registration.showNotification(message.title || "Carnet", {
+    body: message.body || "",
+    lang: message.lang || "",
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    tag: message.tag || `n${message.id}`,
+    renotify: true,
+    data: { id: message.id, url: url.origin === self.location.origin ? url.href : "/" },
+  });
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = (event.notification.data && event.notification.data.url) || "/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (open) {
+        return open.focus().then((w) => (w || open).navigate(target))
+          .catch(() => self.clients.openWindow(target));
+      }
+      return self.clients.openWindow(target);
+    }),
+  );
+});

@@ -18,15 +18,17 @@ PER_PAGE = 20
 SAME_VISIT = timedelta(minutes=30)
 
 
-def add_note(db: Session, patient: Patient, actor: Account, body: str) -> Note:
-    """Write a note in the patient's notebook; its readers are told."""
+def add_note(db: Session, patient: Patient, actor: Account, body: str,
+             symptom_report_id: int | None = None) -> Note:
+    """Write a note in the patient's notebook, in reply to a symptom report of this carnet
+    when ``symptom_report_id`` is given (the caller checks it); its readers are told."""
     body = (body or "").strip()
     if not body:
         raise InputError({"body": _("Please write your note.")})
     if len(body) > BODY_MAX:
         raise InputError({"body": too_long(BODY_MAX, len(body))})
     note = Note(patient_id=patient.id, author_account_id=actor.id,
-                author_role=actor.role.value, body=body)
+                author_role=actor.role.value, body=body, symptom_report_id=symptom_report_id)
     db.add(note)
     db.flush()
     notify(db, patient, NotificationKind.NOTE_ADDED, "notes", actor,

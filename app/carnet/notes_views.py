@@ -1,12 +1,15 @@
-"""The notebook page: read the notes (newest first, unread ones marked) and write one."""
+"""The notebook page: read the notes (newest first, unread ones marked) and write one,
+possibly in reply to a symptom report (from the professional's inbox)."""
 
 from __future__ import annotations
 
-from flask import g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
+from sqlmodel import select
 
 from .. import policy
 from ..auth import login_required
 from ..db import get_session
+from ..models import AuditAction, Patient, Questionnaire, SymptomReport
 from ..rendering import render
 from ..types import utcnow
 from . import bp, notes
@@ -18,7 +21,33 @@ def _page_number() -> int:
     return int(page) if page.isdigit() and int(page) > 0 else 1
 
 
-def _notes_page(patient, status: int = 200, errors=None, values=None):
+def _replied_report(patient: Patient, raw: str | None
+                    ) -> tuple[SymptomReport, Questionnaire] | None:
+    """The report of this carnet a note answers, when the writer may read the reports.
+
+    Nothing asked: None. A report that is not this carnet's, or one the writer may not
+    read, answers 404 like any object out of reach; reading it is audited.
+    """
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 12):
+        abort(404)
+    db = get_session()
+    row = db.exec(
+        select(SymptomReport, Questionnaire)
+        .join(Questionnaire, Questionnaire.id == SymptomReport.questionnaire_id)
+        .where(SymptomReport.id == int(raw), SymptomReport.patient_id == patient.id)
+    ).first()
+    if row is None:
+        abort(404)
+    report, questionnaire = row
+    policy.check(db, g.account, policy.READ, patient, "symptoms",
+                 audit_action=AuditAction.READ, object_type="symptom_report",
+                 object_id=report.id)
+    return report, questionnaire
+
+
+def _notes_page(patient, status: int = 200, errors=None, values=None, reply=None):
     db = get_session()
     page = _page_number()
     rows, pages = notes.page_of_notes(db, patient.id, page)
@@ -28,7 +57,9 @@ def _notes_page(patient, status: int = 200, errors=None, values=None):
     context = {
         "rows": rows, "page": min(page, pages), "pages": pages, "read_until": read_until,
         "may_write": policy.can(db, g.account, policy.WRITE, patient, "notes"),
-        "errors": errors or {}, "values": values or {},
+        # A note about a report links to it for those who may read the reports.
+        "may_read_symptoms": policy.can(db, g.account, policy.READ, patient, "symptoms"),
+        "errors": errors or {}, "values": values or {}, "reply": reply,
     }
     db.commit()
     return render("carnet/notes.html", None, status, **context)
@@ -37,17 +68,24 @@ def _notes_page(patient, status: int = 200, errors=None, values=None):
 @bp.get("/carnet/<int:patient_id>/notes")
 @login_required
 def notes_page(patient_id: int):
-    """The liaison notebook."""
-    return _notes_page(open_carnet(patient_id, "notes"))
+    """The liaison notebook; with ``reply_to``, the form answers that symptom report."""
+    patient = open_carnet(patient_id, "notes")
+    reply = None
+    if request.args.get("reply_to") and policy.can(get_session(), g.account, policy.WRITE,
+                                                   patient, "notes"):
+        reply = _replied_report(patient, request.args["reply_to"])
+    return _notes_page(patient, reply=reply)
 
 
 @bp.post("/carnet/<int:patient_id>/notes")
 @login_required
 def write_note(patient_id: int):
-    """Write a note; everyone who reads the notebook is told."""
+    """Write a note, maybe in reply to a report; everyone who reads the notebook is told."""
     patient = open_carnet(patient_id, "notes", policy.WRITE)
+    reply = _replied_report(patient, request.form.get("symptom_report_id", "").strip())
     try:
-        notes.add_note(get_session(), patient, g.account, request.form.get("body", ""))
+        notes.add_note(get_session(), patient, g.account, request.form.get("body", ""),
+                       symptom_report_id=reply[0].id if reply else None)
     except notes.InputError as error:
-        return _notes_page(patient, 400, error.errors, request.form)
+        return _notes_page(patient, 400, error.errors, request.form, reply)
     return redirect(url_for("carnet.notes_page", patient_id=patient.id))

@@ -7,8 +7,9 @@ bp = Blueprint("symptoms", __name__, cli_group="symptoms")
 
 from . import views  # noqa: E402, F401
 from .answers import answer_words, bounds_words, options  # noqa: E402
+from .trends import chart_number  # noqa: E402
 
-for _function in (answer_words, bounds_words, options):
+for _function in (answer_words, bounds_words, options, chart_number):
     bp.add_app_template_global(_function, f"symptom_{_function.__name__}")
 
 

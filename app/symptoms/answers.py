@@ -17,7 +17,7 @@ def _number_words(value: float | int) -> str:
     return format_decimal(value)
 
 
-def _decimals(step: float | int) -> int:
+def decimals_of(step: float | int) -> int:
     """How many decimals a step allows: 1 → 0, 0.1 → 1, 0.01 → 2."""
     exponent = Decimal(str(step)).normalize().as_tuple().exponent
     return max(0, -int(exponent))
@@ -37,7 +37,7 @@ def _number(item: dict, raw: str) -> tuple[float | int | None, str | None]:
         return None, bounds
     if not Decimal(str(low)) <= number <= Decimal(str(high)):
         return None, bounds
-    decimals = _decimals(item["step"])
+    decimals = decimals_of(item["step"])
     if -number.normalize().as_tuple().exponent > decimals:
         if decimals == 0:
             return None, _("Write a whole number, without a comma.")

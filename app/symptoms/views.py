@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 
 from .. import policy
 from ..auth import login_required, own_professional
@@ -13,7 +14,7 @@ from ..carnet.validation import InputError
 from ..db import get_session
 from ..models import Patient, Questionnaire
 from ..rendering import render
-from . import bp, reports
+from . import bp, reports, trends
 
 
 def _language() -> str:
@@ -66,6 +67,22 @@ def send_report(patient_id: int):
                     code=303)
 
 
+@bp.get("/symptoms/csrf-token")
+@login_required
+def csrf_token():
+    """A fresh CSRF token for a report kept offline (static/js/report-queue.js).
+
+    The copy of the report page the phone kept may hold a token of an older session (the
+    person signed out and in again while it waited), so the queue asks for one just before
+    each send rather than trusting the copy. Same origin only: another site's page cannot
+    read this answer, and it is never stored by a cache. The account tells the queue whose
+    reports it may send now: not Jeanne's under her daughter's session on a shared phone.
+    """
+    response = jsonify(csrf_token=generate_csrf(), account=g.account.id)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/carnet/<int:patient_id>/symptoms/<int:report_id>/sent")
 @login_required
 def sent(patient_id: int, report_id: int):
@@ -101,6 +118,19 @@ def list_reports(patient_id: int):
     return render("symptoms/list.html", None, **context)
 
 
+@bp.get("/carnet/<int:patient_id>/symptoms/trends")
+@login_required
+def trends_page(patient_id: int):
+    """Each numeric answer over 30 or 90 days: a chart with its alert thresholds, and a table."""
+    patient = open_carnet(patient_id, "symptoms")
+    db = get_session()
+    days = trends.period(request.args.get("days"))
+    charts = trends.patient_trends(db, patient, days, _language())
+    db.commit()
+    return render("symptoms/trends.html", None, groups=trends.by_questionnaire(charts), days=days,
+                  periods=trends.PERIODS, own=policy.is_owner(g.account, patient))
+
+
 @bp.post("/carnet/<int:patient_id>/symptoms/<int:report_id>/acknowledge")
 @login_required
 def acknowledge(patient_id: int, report_id: int):
@@ -134,7 +164,9 @@ def inbox():
         policy.check(db, g.account, policy.READ, readable[patient_id], "symptoms")  # audited
     may_acknowledge = {patient_id for patient_id, patient in readable.items()
                        if policy.can(db, g.account, policy.MANAGE, patient, "symptoms")}
+    may_reply = {patient_id for patient_id, patient in readable.items()
+                 if policy.can(db, g.account, policy.WRITE, patient, "notes")}
     db.commit()
     return render("symptoms/inbox.html", None, rows=rows, page=min(page, pages), pages=pages,
-                  may_acknowledge=may_acknowledge)
+                  may_acknowledge=may_acknowledge, may_reply=may_reply)
 

@@ -42,8 +42,8 @@ def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
     page.locator(".scale__option:has(input[name=answer-tiredness][value='5'])").click()
     page.locator("#note").fill("Essoufflée dans l'escalier")
     page.locator("form.symptom-form button[type=submit]").click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/sent")
+    # offline-report.js sends it, then opens "Sent" (without JavaScript: POST → redirect).
+    page.wait_for_url("**/sent")
     expect(page.locator("a[href='tel:15']")).to_be_visible()
     assert_accessible(page)
 
@@ -55,6 +55,17 @@ def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
     expect(page.locator(f"#report-{report.id} .badge--urgent")).to_be_visible()
     assert_accessible(page)
 
+    # Her trends: a chart per number, with the alert line, and its table.
+    page.locator(f"a[href='/carnet/{jeanne_id}/symptoms/trends']").click()
+    page.wait_for_load_state("load")
+    breathlessness = page.locator("#trend-heart_failure-breathlessness")
+    expect(breathlessness.locator("svg.chart line.chart__threshold")).to_have_count(1)
+    expect(breathlessness.locator("table caption")).to_be_visible()
+    assert_accessible(page)
+    page.locator(f"a[href='/carnet/{jeanne_id}/symptoms/trends?days=90']").click()
+    page.wait_for_load_state("load")
+    assert_accessible(page)
+
     # Amina, the home nurse, sees it and says so with one tap; Jeanne reads by whom.
     nurse_context = new_context(browser, live_server.url, locale=language,
                                 service_workers="block")
@@ -64,12 +75,23 @@ def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
     assert_accessible(nurse)
     nurse.goto("/inbox")
     assert_accessible(nurse)
+    # She replies with a note about it, from the inbox.
+    nurse.locator(f"#report-{report.id} a[href*='reply_to={report.id}']").click()
+    nurse.wait_for_load_state("load")
+    expect(nurse.locator("#reply-to")).to_be_visible()
+    assert_accessible(nurse)
+    nurse.locator("#body").fill("Je passe demain matin.")
+    nurse.locator("#new-note button[type=submit]").click()
+    nurse.wait_for_url(f"**/carnet/{jeanne_id}/notes")
+    expect(nurse.locator(f".note a[href$='#report-{report.id}']").first).to_be_visible()
+    assert_accessible(nurse)
+    nurse.goto("/inbox")
     nurse.locator(f"#report-{report.id} form button").click()
     nurse.wait_for_load_state("load")
     assert nurse.url.endswith("/inbox?page=1")
     expect(nurse.locator(f"#report-{report.id}")).to_have_count(0)
     assert_accessible(nurse)
     nurse_context.close()
-    page.reload()
+    page.goto(f"/carnet/{jeanne_id}/symptoms")
     expect(page.locator(f"#report-{report.id} .report__seen")).to_contain_text("Amina Benali")
     context.close()

@@ -4,9 +4,14 @@ however many times it is sent."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from sqlmodel import select
 
 from app.models import SymptomReport
+from app.symptoms.reports import made_at
+from app.types import utcnow
 
 from .carnet_actions import Browser
 from .conftest import CSRF_META, persona
@@ -49,3 +54,30 @@ def test_a_kept_page_of_an_ended_session_sends_with_a_fresh_token(app, engine, d
     db.expire_all()
     assert len(db.exec(select(SymptomReport).where(
         SymptomReport.client_id == form["client_id"])).all()) == 1
+
+
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("sent", "dated"), [
+    ("2026-11-23T07:00:00.000Z", datetime(2026, 11, 23, 7, 0, tzinfo=UTC)),  # this morning
+    ("2026-11-23T18:04:00+00:00", NOW),  # a phone a little ahead: not after its arrival
+    ("2026-11-23T18:06:00+00:00", NOW),  # too far ahead: the phone's clock is wrong
+    ("2026-10-24T18:00:00+00:00", datetime(2026, 10, 24, 18, 0, tzinfo=UTC)),  # 30 days
+    ("2026-10-24T17:59:59+00:00", NOW),  # older than that: not believed
+    ("2026-11-23T07:00:00", NOW),  # no time zone
+    ("this morning", NOW),
+    ("", NOW),  # sent at once, online
+])
+def test_a_report_is_dated_when_the_phone_made_it_within_bounds(sent, dated):
+    assert made_at(sent, NOW) == dated
+
+
+def test_a_weight_kept_offline_since_the_morning_is_a_morning_weight(signed_in, db, jeanne_id):
+    morning = (utcnow() - timedelta(hours=10)).replace(microsecond=0)
+    form = {**report_form(db), "made_at": morning.isoformat()}
+    response = signed_in("jeanne").post(f"/carnet/{jeanne_id}/symptoms/new", **form)
+    assert response.status_code == 303
+    report = db.exec(select(SymptomReport).where(
+        SymptomReport.client_id == form["client_id"])).one()
+    assert report.reported_at == morning and report.created_at > morning

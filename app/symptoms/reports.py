@@ -34,7 +34,12 @@ from .questionnaires import SOURCE_LANGUAGE
 NOTE_MAX = 1000
 PER_PAGE = 20
 ANSWER = "answer-"  # a form field "answer-weight" answers the item "weight"
-FORM_FIELDS = {"csrf_token", "questionnaire_id", "client_id", "note"}
+FORM_FIELDS = {"csrf_token", "questionnaire_id", "client_id", "note", "made_at"}
+# A report kept on the phone without network is dated when it was made there (a weight
+# weighed at 8:00 and sent at 18:00 is a morning weight), within these bounds; outside
+# them the phone's clock is not believed and the report is dated when it arrives.
+MADE_AT_OLDEST = timedelta(days=30)
+MADE_AT_CLOCK_SKEW = timedelta(minutes=5)
 # Whether a report is urgent is the server's finding; a form claiming it is forged.
 FORGED = {"urgent", "fired_rules"}
 
@@ -48,6 +53,7 @@ class Submission:
     answers: dict[str, str]
     note: str = ""
     unexpected: list[str] = field(default_factory=list)
+    made_at: str = ""  # ISO 8601, set by the phone when it keeps the report offline
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Submission:
@@ -56,7 +62,18 @@ class Submission:
         unexpected = [name for name in form
                       if name not in FORM_FIELDS and not name.startswith(ANSWER)]
         return cls(form.get("questionnaire_id", ""), form.get("client_id", ""), answers,
-                   form.get("note", ""), unexpected)
+                   form.get("note", ""), unexpected, form.get("made_at", ""))
+
+
+def made_at(value: str, now: datetime) -> datetime:
+    """When the report was made: the phone's time if believable, else ``now``."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return now
+    if when.tzinfo is None or not now - MADE_AT_OLDEST <= when <= now + MADE_AT_CLOCK_SKEW:
+        return now
+    return min(when.astimezone(now.tzinfo), now)
 
 
 def new_client_id() -> str:
@@ -192,12 +209,14 @@ def submit_report(
     if questionnaire.status != ContentStatus.PUBLISHED:
         raise InputError({"questionnaire": _changed()})
 
-    fired = rules.fired_rules(questionnaire.definition, answers, now,
-                              _earlier(db, patient, questionnaire, now))
+    reported_at = made_at(submission.made_at, now)
+    fired = rules.fired_rules(questionnaire.definition, answers, reported_at,
+                              _earlier(db, patient, questionnaire, reported_at))
     report = SymptomReport(
         patient_id=patient.id, questionnaire_id=questionnaire.id, client_id=client_id,
         content_hash=digest, answers=answers, note=note, urgent=bool(fired),
-        fired_rules=fired, reported_by_account_id=actor.id, reported_at=now, created_at=now,
+        fired_rules=fired, reported_by_account_id=actor.id, reported_at=reported_at,
+        created_at=now,
     )
     db.add(report)
     try:

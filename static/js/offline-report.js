@@ -79,6 +79,8 @@
   function onSubmit(event) {
     event.preventDefault();
     var button = form.querySelector("[type=submit]");
+    // When it was made here: it may reach the care team hours later.
+    if (form.elements.made_at) form.elements.made_at.value = new Date().toISOString();
     var fields = [];
     new FormData(form).forEach(function (value, name) {
       if (name !== "csrf_token") fields.push([name, String(value)]);

@@ -88,6 +88,10 @@ def test_jeanne_reports_without_network_and_it_is_sent_once_when_it_returns(
         assert len(reports) == 1
         report = reports[0]
         assert report.answers["weight"] == 72.4 and report.note == "Pas de réseau au village"
+        # Dated when Jeanne made it on the phone, before the network came back.
+        made = dict(queued[0]["fields"])["made_at"]
+        assert report.reported_at.isoformat().startswith(made[:19]) and (
+            report.reported_at < report.created_at)
 
         # Kept by Jeanne, it is not sent under someone else's session (a shared phone).
         other = page.evaluate(f"record => {QUEUE}.send(Object.assign({{}}, record, "

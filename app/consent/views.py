@@ -113,12 +113,13 @@ def who_can_see(patient_id: int):
     return who_can_see_page(own_carnet(patient_id))
 
 
-def _person(patient: Patient) -> ledger.Person:
-    """The person a decision is about, among those around the carnet; 404 otherwise."""
+def _person(patient: Patient, outside_team: bool = False) -> ledger.Person:
+    """The person a decision is about, among those around the carnet; 404 otherwise (and,
+    with ``outside_team``, for the care team, whose sharing is opposed part by part)."""
     grantee_id = request.form.get("grantee", "")
     around = {p.account.id: p for p in ledger.people_and_access(get_session(), patient)}
     person = around.get(int(grantee_id)) if grantee_id.isdigit() else None
-    if person is None:
+    if person is None or (outside_team and person.in_team):
         abort(404)
     return person
 
@@ -148,9 +149,7 @@ def switch(patient_id: int):
 def until(patient_id: int):
     """Change until when someone outside the team sees what they were granted."""
     patient = own_carnet(patient_id)
-    person = _person(patient)
-    if person.in_team:
-        abort(404)
+    person = _person(patient, outside_team=True)
     day, error = parse_until(request.form.get("until", ""))
     if error:
         return who_can_see_page(patient, 400, {f"until-{person.account.id}": error})
@@ -163,9 +162,7 @@ def until(patient_id: int):
 def stop(patient_id: int):
     """One tap: someone outside the team no longer sees anything of the carnet."""
     patient = own_carnet(patient_id)
-    person = _person(patient)
-    if person.in_team:
-        abort(404)
+    person = _person(patient, outside_team=True)
     ledger.stop_sharing(get_session(), patient, g.account, person.account)
     return _back_to(patient, person)
 

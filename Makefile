@@ -35,7 +35,17 @@ run: setup
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests
 
-test: setup lint services chromium test-sqlite test-postgres
+# The two passes run side by side (2 cores; much of a browser test is waiting), each into its
+# own log, shown whole once both are done; the run fails if either fails.
+test: setup lint services chromium
+	@mkdir -p instance; \
+	( $(VENV)/bin/pytest -p no:cacheprovider > instance/test-sqlite.log 2>&1 ) & sqlite=$$!; \
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -p no:cacheprovider \
+	  > instance/test-postgres.log 2>&1; postgres=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	echo "=== SQLite ==="; cat instance/test-sqlite.log; \
+	echo "=== PostgreSQL ==="; cat instance/test-postgres.log; \
+	test $$sqlite = 0 && test $$postgres = 0
 
 test-sqlite: setup
 	$(VENV)/bin/pytest

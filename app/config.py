@@ -60,6 +60,9 @@ def load_config(instance_path: str) -> dict:
         "PUSH_TTL_SECONDS": int(env.get("CARNET_PUSH_TTL_SECONDS", "86400")),
         "PUSH_MAX_ATTEMPTS": int(env.get("CARNET_PUSH_MAX_ATTEMPTS", "8")),
         "PUSH_BATCH": int(env.get("CARNET_PUSH_BATCH", "100")),
+        # A push worker thread in the web process: unset, on in demo mode (not in tests).
+        "PUSH_WORKER_THREAD": (_flag("CARNET_PUSH_WORKER_THREAD")
+                               if "CARNET_PUSH_WORKER_THREAD" in env else None),
         # Hosts (and their subdomains) devices may subscribe at; "*" for any public host.
         "PUSH_SERVICES": tuple(h.strip() for h in env.get("CARNET_PUSH_SERVICES", "").split(",")
                                if h.strip()),

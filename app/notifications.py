@@ -7,6 +7,9 @@ when it sends.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from . import policy
@@ -15,6 +18,7 @@ from .models import (
     CaregiverLink,
     CareTeamMember,
     ConsentEvent,
+    DeliveryStatus,
     Notification,
     NotificationKind,
     Patient,
@@ -26,6 +30,7 @@ from .models import (
 AUDIENCE: dict[NotificationKind, set[Role]] = {
     NotificationKind.PLAN_CHANGED: {Role.PATIENT, Role.CAREGIVER},
     NotificationKind.APPOINTMENT_CHANGED: {Role.PATIENT, Role.CAREGIVER},
+    NotificationKind.APPOINTMENT_REMINDER: {Role.PATIENT, Role.CAREGIVER},
     NotificationKind.NOTE_ADDED: {Role.PATIENT, Role.CAREGIVER, Role.PROFESSIONAL},
     NotificationKind.SYMPTOM_REPORT: {Role.PROFESSIONAL},
 }
@@ -47,8 +52,15 @@ def people_around(db: Session, patient: Patient) -> list[Account]:
 
 
 def notify(db: Session, patient: Patient, kind: NotificationKind, section: str,
-           actor: Account | None, url: str, urgent: bool = False) -> list[Notification]:
-    """Queue one notification per person who should hear of this change (not its author)."""
+           actor: Account | None, url: str, urgent: bool = False,
+           expires_at: datetime | None = None, now: datetime | None = None,
+           ) -> list[Notification]:
+    """Queue one notification per person who should hear of this change (not its author).
+
+    ``expires_at``: not worth sending after (a reminder, once its appointment starts);
+    ``now``: when it is written (the worker's scheduled jobs pass their clock).
+    Each person's own choices (kinds, quiet hours, digest) are applied by the worker.
+    """
     roles = AUDIENCE.get(kind, {Role.PATIENT})
     rows = []
     for account in people_around(db, patient):
@@ -59,7 +71,18 @@ def notify(db: Session, patient: Patient, kind: NotificationKind, section: str,
             continue
         row = Notification(account_id=account.id, patient_id=patient.id, kind=kind,
                            section=section, urgent=urgent, topic=f"{kind.value}-{patient.id}",
-                           url=url)
+                           url=url, expires_at=expires_at)
+        if now is not None:
+            row.created_at = row.not_before = now
         db.add(row)
         rows.append(row)
     return rows
+
+
+def withdraw(db: Session, kind: NotificationKind, url: str, reason: str) -> None:
+    """Drop the notifications of ``kind`` about ``url`` not yet on their way (a reminder of
+    an appointment that was just cancelled or moved)."""
+    db.exec(sa.update(Notification).where(
+        Notification.kind == kind, Notification.url == url,
+        Notification.status == DeliveryStatus.PENDING, Notification.attempts == 0,
+    ).values(status=DeliveryStatus.DROPPED, last_error=reason))

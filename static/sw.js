@@ -204,10 +204,16 @@ async function showOnce(message) {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = (event.notification.data && event.notification.data.url) || "/";
+  const target = new URL((event.notification.data && event.notification.data.url) || "/",
+    self.location.origin).href;
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
-      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      const ours = windows.filter((w) => new URL(w.url).origin === self.location.origin);
+      // A Carnet window already on that page is brought forward as it is (nothing typed
+      // in it is lost); otherwise one of ours goes there; otherwise a new one opens.
+      const there = ours.find((w) => w.url === target);
+      if (there) return there.focus();
+      const open = ours[0];
       if (open) {
         return open.focus().then((w) => (w || open).navigate(target))
           .catch(() => self.clients.openWindow(target));

@@ -132,6 +132,7 @@ ROUTES = {
     "POST /push/subscriptions": "signed-in",
     "POST /push/subscriptions/unsubscribe": "signed-in",
     "POST /me/notifications/devices/<int:subscription_id>/delete": "owner",
+    "POST /me/notifications/preferences": "signed-in",
     # Lists of carnets, inviting professionals and patients
     "GET /carnets": "a caregiver",
     "GET /patients": "a professional",

@@ -27,7 +27,7 @@ from ..models import (
     Patient,
     Professional,
 )
-from ..notifications import notify
+from ..notifications import notify, withdraw
 from ..types import utcnow
 from .validation import InputError, too_long
 
@@ -121,6 +121,12 @@ def _tell(db: Session, patient: Patient, actor: Account, appointment: Appointmen
            url=f"/carnet/{patient.id}/appointments/{appointment.id}")
 
 
+def _unremind(db: Session, patient: Patient, appointment: Appointment) -> None:
+    """A reminder not yet sent is about the old date, or a cancelled appointment: drop it."""
+    withdraw(db, NotificationKind.APPOINTMENT_REMINDER,
+             f"/carnet/{patient.id}/appointments/{appointment.id}", "appointment changed")
+
+
 def add(db: Session, patient: Patient, actor: Account, values: dict[str, Any],
         professionals: set[int]) -> Appointment:
     """Add an appointment to the patient's carnet."""
@@ -162,7 +168,12 @@ def update(db: Session, patient: Patient, appointment: Appointment, actor: Accou
             raise StaleAppointment(appointment, db.get(Account, appointment.updated_by_id))
         return appointment
     before = _snapshot(appointment, changed)
-    _save(db, appointment, actor, base_version, changed)
+    if "starts_at" in changed:
+        # A new date, a new reminder the day before it (the worker's scheduled job).
+        _save(db, appointment, actor, base_version, {**changed, "reminder_sent_at": None})
+        _unremind(db, patient, appointment)
+    else:
+        _save(db, appointment, actor, base_version, changed)
     moved = set(changed) <= {"starts_at", "ends_at"}
     _revise(db, appointment, actor, ChangeKind.MOVED if moved else ChangeKind.UPDATED, before,
             _snapshot(appointment, changed))
@@ -180,6 +191,7 @@ def cancel(db: Session, patient: Patient, appointment: Appointment, actor: Accou
     if appointment.status == AppointmentStatus.CANCELLED:
         return
     _save(db, appointment, actor, base_version, {"status": AppointmentStatus.CANCELLED})
+    _unremind(db, patient, appointment)
     _revise(db, appointment, actor, ChangeKind.CANCELLED, {"status": "scheduled"},
             {"status": "cancelled"}, comment=reason)
     _tell(db, patient, actor, appointment)

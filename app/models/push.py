@@ -80,9 +80,14 @@ class NotificationPreference(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", unique=True)
-    kinds: list = json_field()  # NotificationKind values wanted; empty means all
-    quiet_start: time | None = None  # Europe/Paris wall-clock time
+    # NotificationKind values this account does not want; empty: every kind. (A list of
+    # the kinds *not* wanted, so that a kind added later reaches people by default.)
+    muted_kinds: list = json_field()
+    quiet_start: time | None = None  # Europe/Paris wall-clock time; may span midnight
     quiet_end: time | None = None
-    urgent_during_quiet: bool = Field(default=True)
+    urgent_during_quiet: bool = Field(default=True)  # professionals only
     daily_digest: bool = Field(default=False)
+    # When this account's last daily digest was made: the compare-and-set that lets one
+    # worker only (of several) make each day's digest.
+    last_digest_at: datetime | None = time_field()
     updated_at: datetime = created_field()

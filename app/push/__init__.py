@@ -3,7 +3,10 @@
 - ``vapid``: our signing keys and tokens;
 - ``subscriptions``: checking and keeping a browser's subscription;
 - ``payload``: the translated, health-data-free message;
+- ``preferences``: kinds, quiet hours and the daily digest, applied by the worker;
 - ``worker``: from the outbox to the push services, with retries;
+- ``scheduled``: the worker's jobs — appointment reminders, daily digests;
+- ``background``: the worker as a thread of the web process, in demo mode;
 - ``views`` and ``cli``: "Me → Notifications", ``flask vapid`` and ``flask worker``.
 """
 
@@ -27,10 +30,11 @@ def init_app(app: Flask) -> None:
     config["VAPID_PUBLIC_KEY"] = app.extensions["carnet.vapid"].public_key
     config["PUSH_SERVICES"] = tuple(config["PUSH_SERVICES"]) or KNOWN_PUSH_SERVICES
 
-    from . import cli
+    from . import background, cli
 
     app.cli.add_command(cli.vapid_command)
     app.cli.add_command(cli.worker_command)
+    background.init_app(app)
 
 
 from . import views  # noqa: E402, F401 — the views register on ``bp``

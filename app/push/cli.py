@@ -57,7 +57,9 @@ def worker_command(drain: bool, poll: float) -> None:
     if drain:
         counts = relay.drain()
         click.echo(f"sent {counts.sent}, retry later {counts.retried}, failed {counts.failed}, "
-                   f"dropped {counts.dropped}, devices gone {counts.gone}")
+                   f"dropped {counts.dropped}, devices gone {counts.gone}, "
+                   f"held {counts.held}, reminders {counts.reminders}, "
+                   f"digests {counts.digests} (folding {counts.folded})")
         return
     click.echo("Push worker running; stop it with Ctrl-C.", err=True)
     relay.run_forever(stop_on_signals(), poll=poll)

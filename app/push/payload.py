@@ -42,6 +42,9 @@ def short_name(account: Account | None) -> str:
 
 def _words(kind: NotificationKind, own: bool, name: str, urgent: bool) -> tuple[str, str]:
     """Title and body in the current locale. Nothing here may say what changed in health."""
+    if kind == NotificationKind.DIGEST:
+        return (_("Your day in Carnet"),
+                _("There is news in Carnet since yesterday. Open Carnet to see it."))
     if own:
         titles = {
             NotificationKind.PLAN_CHANGED: _("Your care plan changed"),

@@ -2,27 +2,76 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import login_required
+from ..carnet.validation import InputError
 from ..db import get_session
-from . import bp, subscriptions
+from ..models import Role
+from ..types import utcnow
+from . import bp, preferences, subscriptions
 
 
 def _refused(message: str, status: int = 400):
     return jsonify(error=message), status
 
 
+def _page(values: dict | None = None, errors: dict | None = None, status: int = 200):
+    db = get_session()
+    choice = preferences.of(db, g.account)
+    if values is None:
+        values = {
+            "kinds": [k.value for k in preferences.offered(g.account.role)
+                      if k.value not in (choice.muted_kinds or [])],
+            "quiet_start": choice.quiet_start.strftime("%H:%M") if choice.quiet_start else "",
+            "quiet_end": choice.quiet_end.strftime("%H:%M") if choice.quiet_end else "",
+            "urgent_during_quiet": choice.urgent_during_quiet,
+            "daily_digest": choice.daily_digest,
+        }
+    return render_template("push/notifications.html", devices=subscriptions.devices(
+                               db, g.account),
+                           public_key=current_app.config["VAPID_PUBLIC_KEY"],
+                           endpoint_hash=subscriptions.endpoint_hash,
+                           device_name=subscriptions.device_name,
+                           kinds=preferences.offered(g.account.role),
+                           kind_labels=preferences.KIND_LABELS,
+                           digest_time=preferences.DIGEST_TIME,
+                           is_professional=g.account.role == Role.PROFESSIONAL,
+                           values=values, errors=errors or {}), status
+
+
 @bp.get("/me/notifications")
 @login_required
 def settings():
-    """This account's devices, and the button that adds the one in hand."""
-    devices = subscriptions.devices(get_session(), g.account)
-    return render_template("push/notifications.html", devices=devices,
-                           public_key=current_app.config["VAPID_PUBLIC_KEY"],
-                           endpoint_hash=subscriptions.endpoint_hash,
-                           device_name=subscriptions.device_name)
+    """This account's devices, the button that adds the one in hand, and its choices."""
+    return _page()
+
+
+@bp.post("/me/notifications/preferences")
+@login_required
+def save_preferences():
+    """Which kinds, quiet hours, the daily digest (a plain form)."""
+    db = get_session()
+    try:
+        clean = preferences.validate(request.form, g.account.role)
+    except InputError as error:
+        form = request.form
+        values = {"kinds": form.getlist("kinds"), "quiet_start": form.get("quiet_start", ""),
+                  "quiet_end": form.get("quiet_end", ""),
+                  "urgent_during_quiet": "urgent_during_quiet" in form,
+                  "daily_digest": "daily_digest" in form}
+        return _page(values, error.errors, 400)
+    try:
+        preferences.save(db, g.account, clean, utcnow())
+        db.commit()
+    except sa.exc.IntegrityError:  # a first save sent twice at once: the other one won
+        db.rollback()
+        preferences.save(db, g.account, clean, utcnow())
+        db.commit()
+    flash(_("Your notification choices are saved."))
+    return redirect(url_for("push.settings"))
 
 
 @bp.post("/push/subscriptions")

@@ -2,9 +2,12 @@
 
 Two steps, each claimed by one worker at a time:
 
+0. *Scheduled jobs* (``scheduled``): tomorrow's appointment reminders, the daily digests.
 1. *Fan-out*: a due notification is checked against the access policy again (a consent
-   revoked since it was written drops it) and gets one NotificationDelivery per device
-   of its recipient. ``Notification.attempts`` becomes 1 once this is done.
+   revoked since it was written drops it), then against its recipient's preferences
+   (a muted kind is dropped; quiet hours or the digest hold it: a later ``not_before``),
+   and gets one NotificationDelivery per device of its recipient.
+   ``Notification.attempts`` becomes 1 once this is done.
 2. *Delivery*: each due delivery is encrypted for its device and POSTed to its push
    service; the answer decides what comes next (sent, retried later, device forgotten,
    given up). A notification is settled once all its deliveries are.
@@ -47,7 +50,7 @@ from ..models import (
     PushSubscription,
 )
 from ..types import utcnow
-from . import deliveries
+from . import deliveries, preferences, scheduled
 from . import payload as payloads
 from .subscriptions import forget
 from .vapid import Signer
@@ -86,10 +89,14 @@ class Counts:
     failed: int = 0
     dropped: int = 0
     gone: int = 0
+    held: int = 0  # quiet hours or the digest: later
+    reminders: int = 0
+    digests: int = 0
+    folded: int = 0
 
     @property
     def total(self) -> int:
-        return self.fanned_out + self.sent + self.retried + self.failed + self.dropped + self.gone
+        return sum(vars(self).values())
 
 
 def claim(db: Session, model, conditions: list, now: datetime, limit: int,
@@ -97,24 +104,29 @@ def claim(db: Session, model, conditions: list, now: datetime, limit: int,
     """Take up to ``limit`` rows of ``model`` matching ``conditions`` whose lease is free,
     and lease them until ``now + lease``. No two callers ever get the same row."""
     free = sa.or_(col(model.lease_until).is_(None), col(model.lease_until) < now)
-    query = select(model.id).where(*conditions, free).order_by(col(model.id)).limit(limit)
+    query = select(model.id).where(*conditions, free).order_by(col(model.id))
     until = now + lease
     if db.get_bind().dialect.name == "postgresql":
-        ids = list(db.exec(query.with_for_update(skip_locked=True)).all())
+        ids = list(db.exec(query.limit(limit).with_for_update(skip_locked=True)).all())
         if ids:
             db.exec(sa.update(model).where(col(model.id).in_(ids)).values(lease_until=until))
         db.commit()
         return ids
-    # SQLite has no row locks: compare-and-set each row, under its single write lock.
-    candidates = list(db.exec(query).all())
-    db.commit()
-    taken = []
-    for row_id in candidates:
-        result = db.exec(sa.update(model).where(model.id == row_id, *conditions, free)
-                         .values(lease_until=until))
-        if result.rowcount == 1:
-            taken.append(row_id)
-    db.commit()
+    # SQLite has no row locks: compare-and-set each row, under its single write lock. Rows
+    # another worker took first are leased now, so looking again finds the next free ones
+    # (without this, a worker that lost every race would think nothing was left to do).
+    taken: list[int] = []
+    while len(taken) < limit:
+        candidates = list(db.exec(query.limit(limit - len(taken))).all())
+        db.commit()
+        if not candidates:
+            break
+        for row_id in candidates:
+            result = db.exec(sa.update(model).where(model.id == row_id, *conditions, free)
+                             .values(lease_until=until))
+            if result.rowcount == 1:
+                taken.append(row_id)
+        db.commit()
     return taken
 
 
@@ -158,6 +170,9 @@ class Relay:
         counts = Counts()
         with self.app.app_context(), Session(self.app.extensions["carnet.engine"],
                                              expire_on_commit=False) as db:
+            done = scheduled.run(db, now)
+            counts.reminders, counts.digests, counts.folded = (done.reminders, done.digests,
+                                                               done.folded)
             self._fan_out(db, now, counts)
             self._deliver(db, now, counts)
         return counts
@@ -193,8 +208,10 @@ class Relay:
         if not ids:
             return
         g.pop("policy_cache", None)  # decide afresh: consent may have changed since
-        for notification in db.exec(select(Notification).where(
-                col(Notification.id).in_(ids)).order_by(col(Notification.id))):
+        batch = list(db.exec(select(Notification).where(
+            col(Notification.id).in_(ids)).order_by(col(Notification.id))))
+        choices = preferences.of_accounts(db, {n.account_id for n in batch})
+        for notification in batch:
             if notification.status != DeliveryStatus.PENDING:
                 continue  # dropped by the consent ledger since the claim
             recipient = db.get(Account, notification.account_id)
@@ -202,6 +219,18 @@ class Relay:
                                                                         recipient):
                 self._drop(notification, "no longer allowed or expired")
                 counts.dropped += 1
+                continue
+            route = preferences.route(choices.get(notification.account_id), recipient.role,
+                                      notification, now)
+            if route.drop:
+                self._drop(notification, route.drop)
+                counts.dropped += 1
+                continue
+            if route.hold_until is not None:
+                notification.not_before = route.hold_until
+                notification.lease_until = None
+                db.add(notification)
+                counts.held += 1
                 continue
             devices = db.exec(select(PushSubscription.id).where(
                 PushSubscription.account_id == notification.account_id)).all()

@@ -172,3 +172,38 @@ def test_the_service_worker_shows_a_push_once(browser, live_server, demo):
                          ".then(keys => keys.map(k => new URL(k.url).pathname))")
     assert seen == ["/push-seen/9001", "/push-seen/9002"]
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_lefevre_chooses_quiet_hours(browser, live_server, demo, db, language):
+    """A plain form (no script of ours touches it): POST, then redirect, then GET."""
+    from app.models import NotificationPreference
+
+    context = new_context(browser, live_server.url, locale=language)
+    page = context.new_page()
+    sign_in_by_demo(page, "Paul Lefèvre")
+    page.goto("/me/notifications")
+    form = page.locator('form[action="/me/notifications/preferences"]')
+    expect(form).to_be_visible()
+    assert_accessible(page)
+
+    form.locator("#quiet_start").fill("22:00")
+    form.locator('button[type="submit"]').click()  # the end is missing
+
+    expect(page.locator("#quiet_end-error")).to_be_visible()
+    expect(page.locator("#quiet_end")).to_have_attribute("aria-invalid", "true")
+    assert db.exec(select(NotificationPreference)).all() == []
+    assert_accessible(page)
+
+    form.locator("#quiet_end").fill("07:00")
+    form.locator('input[value="note_added"]').uncheck()
+    form.locator('button[type="submit"]').click()
+
+    expect(page.locator('input[value="note_added"]')).not_to_be_checked()
+    expect(page.locator("#quiet_end")).to_have_value("07:00")
+    db.expire_all()
+    [saved] = db.exec(select(NotificationPreference)).all()
+    assert saved.muted_kinds == ["note_added"]
+    assert_accessible(page)
+    context.close()

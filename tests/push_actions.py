@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlmodel import select
 
 from app.models import Notification, NotificationKind, Patient, PushSubscription
@@ -10,6 +15,8 @@ from app.push import subscriptions
 
 from .conftest import persona
 from .push_service import Device, PushService
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/120.0 Mobile Safari/537.36")
@@ -37,3 +44,25 @@ def jeanne_reports(db, urgent: bool = False) -> list[Notification]:
 def row_for(rows: list[Notification], db, name: str) -> Notification:
     account_id = persona(db, name).id
     return next(row for row in rows if row.account_id == account_id)
+
+
+def notes_for_lefevre(app, db, service: PushService, count: int) -> set[int]:
+    """``count`` waiting notifications of a new note for Dr Lefèvre, whose one device is at
+    ``service``; their ids."""
+    with app.app_context():
+        subscribe(db, service, "lefevre")
+    lefevre = persona(db, "lefevre")
+    patient = db.exec(select(Patient).where(
+        Patient.account_id == persona(db, "jeanne").id)).one()
+    rows = [Notification(account_id=lefevre.id, patient_id=patient.id, section="notes",
+                         kind=NotificationKind.NOTE_ADDED, url="/") for _ in range(count)]
+    db.add_all(rows)
+    db.commit()
+    return {row.id for row in rows}
+
+
+def worker_process(database_url: str, *args: str, **popen) -> subprocess.Popen:
+    """``flask --app app worker ARGS`` in its own process, on the test database."""
+    env = dict(os.environ, DATABASE_URL=database_url, CARNET_PUSH_BATCH="50")
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", *args],
+                            cwd=ROOT, env=env, **popen)

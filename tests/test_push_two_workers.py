@@ -12,22 +12,18 @@ once" is as meaningful a promise — only the way to keep it differs.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 from sqlmodel import select
 
-from app.models import DeliveryStatus, Notification, NotificationKind, Patient
+from app.models import DeliveryStatus, Notification
 
 from .conftest import persona
-from .push_actions import subscribe
+from .push_actions import notes_for_lefevre, worker_process
 from .push_service import PushService
 
-ROOT = Path(__file__).resolve().parent.parent
 COUNT = 2000
 
 
@@ -35,22 +31,9 @@ def test_two_workers_send_each_of_2000_notifications_exactly_once(app, db, demo,
                                                                     database_url):
     service = PushService(app.config["VAPID_PUBLIC_KEY"]).start()
     try:
-        with app.app_context():
-            subscribe(db, service, "lefevre")
-        lefevre = persona(db, "lefevre")
-        patient = db.exec(select(Patient).where(
-            Patient.account_id == persona(db, "jeanne").id)).one()
-        rows = [Notification(account_id=lefevre.id, patient_id=patient.id, section="notes",
-                             kind=NotificationKind.NOTE_ADDED, url="/") for _ in range(COUNT)]
-        db.add_all(rows)
-        db.commit()
-        expected = {row.id for row in rows}
-
-        env = dict(os.environ, DATABASE_URL=database_url, CARNET_PUSH_BATCH="50")
-        workers = [subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "worker", "--drain"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
+        expected = notes_for_lefevre(app, db, service, COUNT)
+        workers = [worker_process(database_url, "--drain", stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outputs = [worker.communicate(timeout=300) for worker in workers]
         for worker, (_out, err) in zip(workers, outputs, strict=True):
             assert worker.returncode == 0, err
@@ -63,7 +46,7 @@ def test_two_workers_send_each_of_2000_notifications_exactly_once(app, db, demo,
         assert all(count > 0 for count in sent), sent  # together, not one after the other
         db.expire_all()
         assert set(db.exec(select(Notification.status).where(
-            Notification.account_id == lefevre.id)).all()) == {DeliveryStatus.SENT}
+            Notification.account_id == persona(db, "lefevre").id)).all()) == {DeliveryStatus.SENT}
         assert service.problems == []
     finally:
         service.stop()

@@ -132,3 +132,12 @@ def test_a_plan_item_without_a_title_is_explained(signed_in, db, jeanne_id):
     response = signed_in("lefevre").post(f"/carnet/{jeanne_id}/plan/new", kind="problem")
     assert response.status_code == 400
     assert "Please write something here." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["notes", "changes", "who-saw", "consent/timeline",
+                                  "symptoms"])
+@pytest.mark.parametrize("page", ["²", "-1", "0", "99999999", "x"])
+def test_an_odd_page_number_shows_the_first_page(signed_in, jeanne_id, path, page):
+    # "²".isdigit() is true in Python, but int("²") fails: it used to answer 500.
+    response = signed_in("jeanne").get(f"/carnet/{jeanne_id}/{path}?page={page}")
+    assert response.status_code == 200

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from ..models import Account, CarnetVisit, Note, NotificationKind, Patient
 from ..notifications import notify
+from ..paging import page_count
 from ..types import utcnow
 from .validation import InputError, too_long
 
@@ -44,7 +45,7 @@ def page_of_notes(
     total = db.exec(
         select(func.count()).select_from(Note).where(Note.patient_id == patient_id)
     ).one()
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     rows = db.exec(
         select(Note, Account)
         .join(Account, Account.id == Note.author_account_id)

@@ -10,15 +10,11 @@ from .. import policy
 from ..auth import login_required
 from ..db import get_session
 from ..models import AuditAction, Patient, Questionnaire, SymptomReport
+from ..paging import page_number
 from ..rendering import render
 from ..types import utcnow
 from . import bp, notes
 from .access import open_carnet
-
-
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
 
 
 def _replied_report(patient: Patient, raw: str | None
@@ -49,7 +45,7 @@ def _replied_report(patient: Patient, raw: str | None
 
 def _notes_page(patient, status: int = 200, errors=None, values=None, reply=None):
     db = get_session()
-    page = _page_number()
+    page = page_number()
     rows, pages = notes.page_of_notes(db, patient.id, page)
     visit = notes.visit(db, g.account, patient)
     read_until = visit.notes_read_at

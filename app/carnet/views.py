@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, request
+from flask import abort, g, render_template
 
 from .. import policy
 from ..auth import login_required, own_professional, require_role
 from ..db import get_session
 from ..models import Profession, Role, TeamRole
+from ..paging import page_count, page_number
 from ..types import utcnow
 from . import bp, notes, queries
 from .access import may_read, open_carnet
@@ -59,13 +60,12 @@ def changes(patient_id: int):
     readable = {s for s in ("plan", "appointments") if may_read(patient, s)}
     if not readable:
         abort(404)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_number()
     rows, total = queries.changes(db, patient.id, readable, limit=PER_PAGE,
                                   offset=(page - 1) * PER_PAGE)
     db.commit()
     return render_template("carnet/changes.html", rows=rows, page=page,
-                           pages=max(1, -(-total // PER_PAGE)))
+                           pages=page_count(total, PER_PAGE))
 
 
 @bp.get("/carnet/<int:patient_id>/print")

@@ -15,6 +15,7 @@ from ..carnet.access import open_carnet
 from ..carnet.validation import too_long
 from ..db import get_session
 from ..models import SECTIONS, Account, AuditEvent, ConsentEvent, Patient
+from ..paging import page_count, page_number
 from ..rendering import render
 from ..types import utcnow
 from . import bp, ledger, requests
@@ -27,11 +28,6 @@ def own_carnet(patient_id: int) -> Patient:
     return open_carnet(patient_id, "consent", policy.MANAGE)
 
 
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
-
-
 @bp.get("/carnet/<int:patient_id>/who-saw")
 @login_required
 def who_saw(patient_id: int):
@@ -40,8 +36,8 @@ def who_saw(patient_id: int):
     db = get_session()
     total = db.exec(select(func.count()).select_from(AuditEvent)
                     .where(AuditEvent.patient_id == patient.id)).one()
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(_page(), pages)
+    pages = page_count(total, PER_PAGE)
+    page = min(page_number(), pages)
     rows = db.exec(
         select(AuditEvent, Account)
         .outerjoin(Account, Account.id == AuditEvent.actor_account_id)
@@ -61,8 +57,8 @@ def timeline(patient_id: int):
     grantee = aliased(Account)
     total = db.exec(select(func.count()).select_from(ConsentEvent)
                     .where(ConsentEvent.patient_id == patient.id)).one()
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(_page(), pages)
+    pages = page_count(total, PER_PAGE)
+    page = min(page_number(), pages)
     rows = db.exec(
         select(ConsentEvent, grantee)
         .join(grantee, grantee.id == ConsentEvent.grantee_account_id)

@@ -26,6 +26,7 @@ from ..models import (
     SymptomReport,
 )
 from ..notifications import notify
+from ..paging import page_count
 from ..types import utcnow
 from . import rules
 from .answers import parse_answers
@@ -311,7 +312,7 @@ def page_of_reports(
     """One page of a patient's reports, newest first, and the number of pages (3 queries)."""
     total = db.exec(select(func.count()).select_from(SymptomReport).where(
         SymptomReport.patient_id == patient_id)).one()
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     author, acknowledger = aliased(Account), aliased(Account)
     rows = db.exec(
         select(SymptomReport, Questionnaire, author, acknowledger)
@@ -335,7 +336,7 @@ def inbox_page(
     waiting = [col(SymptomReport.patient_id).in_(patient_ids),
                col(SymptomReport.acknowledged_at).is_(None)]
     total = db.exec(select(func.count()).select_from(SymptomReport).where(*waiting)).one()
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     author, owner = aliased(Account), aliased(Account)
     rows = db.exec(
         select(SymptomReport, Questionnaire, author, Patient, owner)

@@ -13,17 +13,13 @@ from ..carnet.access import open_carnet
 from ..carnet.validation import InputError
 from ..db import get_session
 from ..models import Patient, Questionnaire
+from ..paging import page_number
 from ..rendering import render
 from . import bp, reports, trends
 
 
 def _language() -> str:
     return str(get_locale() or "fr")
-
-
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1
 
 
 def _chosen(choices: list[Questionnaire], wanted: str) -> Questionnaire | None:
@@ -106,7 +102,7 @@ def list_reports(patient_id: int):
     """The reports, newest first: urgent ones say which rule fired, seen ones by whom."""
     patient = open_carnet(patient_id, "symptoms")
     db = get_session()
-    page = _page_number()
+    page = page_number()
     rows, pages = reports.page_of_reports(db, patient.id, page, _language())
     context = {
         "rows": rows, "page": min(page, pages), "pages": pages,
@@ -141,9 +137,9 @@ def acknowledge(patient_id: int, report_id: int):
     except LookupError:
         abort(404)
     if request.form.get("back") == "inbox":
-        return redirect(url_for("symptoms.inbox", page=_page_number()), code=303)
+        return redirect(url_for("symptoms.inbox", page=page_number()), code=303)
     return redirect(url_for("symptoms.list_reports", patient_id=patient.id,
-                            page=_page_number()) + f"#report-{report_id}", code=303)
+                            page=page_number()) + f"#report-{report_id}", code=303)
 
 
 @bp.get("/inbox")
@@ -158,7 +154,7 @@ def inbox():
     policy.preload(db, g.account, carnets)
     readable = {p.id: p for p in carnets
                 if policy.can(db, g.account, policy.READ, p, "symptoms")}
-    page = _page_number()
+    page = page_number()
     rows, pages = reports.inbox_page(db, list(readable), page, _language())
     for patient_id in {patient.id for _row, patient, _account in rows}:
         policy.check(db, g.account, policy.READ, readable[patient_id], "symptoms")  # audited

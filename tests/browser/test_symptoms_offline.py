@@ -120,6 +120,19 @@ def test_jeanne_reports_without_network_and_it_is_sent_once_when_it_returns(
         server.stop()
 
 
+def _report_while_the_server_is_down(page, server: LiveServer, jeanne_id: int) -> str:
+    """Jeanne opens the report page, the server goes away, she reports: the UUID kept."""
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.goto(f"/carnet/{jeanne_id}/symptoms/new")
+    server.stop()
+    page.reload()
+    _fill(page, "en")
+    page.locator("form.symptom-form button[type=submit]").click()
+    expect(page.locator("[data-state=waiting]")).to_be_visible()
+    return page.evaluate(f"{QUEUE}.all()")[0]["client_id"]
+
+
 @pytest.mark.browser
 def test_the_report_kept_offline_is_sent_on_the_next_page_load(browser, app, demo, db):
     """Without an `online` event (the phone thought it had network, the server did not
@@ -130,15 +143,7 @@ def test_the_report_kept_offline_is_sent_on_the_next_page_load(browser, app, dem
     context = new_context(browser, server.url, locale="en")
     try:
         page = context.new_page()
-        sign_in_by_demo(page, "Jeanne Martin")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
-        page.goto(f"/carnet/{jeanne_id}/symptoms/new")
-        server.stop()
-        page.reload()
-        _fill(page, "en")
-        page.locator("form.symptom-form button[type=submit]").click()
-        expect(page.locator("[data-state=waiting]")).to_be_visible()
-        client_id = page.evaluate(f"{QUEUE}.all()")[0]["client_id"]
+        client_id = _report_while_the_server_is_down(page, server, jeanne_id)
 
         server = LiveServer(app, port=port)
         page.goto(f"/carnet/{jeanne_id}/symptoms/new")
@@ -160,15 +165,7 @@ def test_the_service_worker_sends_it_by_background_sync(browser, app, demo, db):
     context = new_context(browser, server.url, locale="en")
     try:
         page = context.new_page()
-        sign_in_by_demo(page, "Jeanne Martin")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
-        page.goto(f"/carnet/{jeanne_id}/symptoms/new")
-        server.stop()
-        page.reload()
-        _fill(page, "en")
-        page.locator("form.symptom-form button[type=submit]").click()
-        expect(page.locator("[data-state=waiting]")).to_be_visible()
-        client_id = page.evaluate(f"{QUEUE}.all()")[0]["client_id"]
+        client_id = _report_while_the_server_is_down(page, server, jeanne_id)
 
         registrations: list[dict] = []
         devtools = context.new_cdp_session(page)

@@ -41,6 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .carnet import bp as carnet_bp
     from .consent import bp as consent_bp
+    from .content import authoring as authoring_bp
+    from .content import understand as understand_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
     from .me import bp as me_bp
@@ -54,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(me_bp)
     app.register_blueprint(push.bp)
     app.register_blueprint(symptoms_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(understand_bp)
     if app.config["CARNET_DEMO"]:
         from .demo.views import bp as demo_bp
 

@@ -9,7 +9,10 @@ from .models import (
     AppointmentKind,
     AppointmentStatus,
     Condition,
+    ContentStatus,
     PlanItemKind,
+    ReadingLevel,
+    ReviewAction,
     Profession,
     Role,
     TeamRole,
@@ -66,6 +69,24 @@ LABELS = {
         Condition.DIABETES_T2: _l("Type 2 diabetes"),
         Condition.COPD: _l("COPD"),
         Condition.CANCER_FOLLOW_UP: _l("Cancer follow-up"),
+    },
+    ContentStatus: {
+        ContentStatus.DRAFT: _l("Draft"),
+        ContentStatus.IN_REVIEW: _l("In review"),
+        ContentStatus.PUBLISHED: _l("Published"),
+        ContentStatus.RETIRED: _l("Retired"),
+    },
+    ReviewAction: {
+        ReviewAction.SUBMIT: _l("sent for review"),
+        ReviewAction.COMMENT: _l("commented"),
+        ReviewAction.APPROVE: _l("approved"),
+        ReviewAction.REQUEST_CHANGES: _l("asked for changes"),
+        ReviewAction.PUBLISH: _l("published"),
+        ReviewAction.RETIRE: _l("retired"),
+    },
+    ReadingLevel: {
+        ReadingLevel.FALC: _l("Easy to read (FALC)"),
+        ReadingLevel.STANDARD: _l("Standard"),
     },
 }
 

@@ -42,6 +42,8 @@ def home():
         return redirect(url_for("carnet.choose"))
     if account.role == Role.PROFESSIONAL and own_professional(account) is not None:
         return redirect(url_for("carnet.my_patients"))
+    if account.role == Role.EDITOR:
+        return redirect(url_for("authoring.home"))
     return render_template("main/workspace.html")
 
 

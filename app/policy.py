@@ -247,3 +247,11 @@ def may_ask_on_behalf(db: Session, actor: Account | None, patient: Patient) -> b
                (CareTeamMember.team_role == TeamRole.REFERENT)
                | (Professional.profession == Profession.COORDINATOR))
     ).first() is not None
+
+
+def may_author(actor: Account | None) -> bool:
+    """Association editors and professionals write and review educational pages and
+    questionnaires. That space holds no patient data, and being an author opens none:
+    an editor is neither in a care team nor linked to a carnet, so every carnet says 404."""
+    return actor is not None and actor.is_active and actor.role in (Role.EDITOR,
+                                                                    Role.PROFESSIONAL)

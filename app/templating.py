@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from .auth import own_patient
 from .consent.wording import ability_state, audit_sentence, consent_sentence, section_words
+from .content.views import item_url
 from .labels import label
 from .models import (
     ActionStatus,
@@ -40,6 +41,8 @@ def nav_items() -> list[NavItem]:
     items: list[tuple[str, str, str]] = []
     if account.role == Role.PROFESSIONAL:
         items.append((url_for("carnet.my_patients"), _("Patients"), "team"))
+    if account.role == Role.EDITOR:
+        items.append((url_for("authoring.home"), _("Authoring"), "plan"))
     if carnet is not None:
         home = url_for("main.home") if account.id == carnet.account_id else url_for(
             "carnet.home", patient_id=carnet.id)
@@ -124,6 +127,6 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading,
         change_lines=change_lines, changed_meanwhile=changed_meanwhile, note_author=note_author,
         audit_sentence=audit_sentence, consent_sentence=consent_sentence,
-        section_words=section_words, ability_state=ability_state,
+        section_words=section_words, ability_state=ability_state, item_url=item_url,
     )
     app.jinja_env.filters["condition_label"] = lambda value: label(Condition(value))

@@ -10,6 +10,7 @@ Personas are the demo's people — a test reads like a story:
 - Marc Dubois: pharmacist in Jeanne's team
 - Lucas Moreau: social worker, not in Jeanne's care team
 - Françoise Petit: editor from a heart-failure patients' association
+- Odile Lambert: a second editor of the same association, who reviews Françoise's drafts
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ EMAILS = {
     "lucas": "lucas.moreau@example.org",
     "nadia": "nadia.haddad@example.org",
     "francoise": "francoise.petit@example.org",
+    "odile": "odile.lambert@example.org",
 }
 
 

@@ -189,6 +189,8 @@ PEOPLE: dict[str, Person] = {
         "10001234569", "Cabinet médical du Pradel, Le Pradel-sur-Serre", "04 65 71 52 10"),
     # Françoise writes content with the heart-failure patients' association: no patient data.
     "petit": Person("Françoise", "Petit", Role.EDITOR, 100),
+    # Odile reviews the clarity of what Françoise writes (a draft needs a second editor).
+    "lambert": Person("Odile", "Lambert", Role.EDITOR, 90),
 }
 
 PATIENTS: dict[str, PatientFile] = {

@@ -25,6 +25,8 @@ class PlanItem(SQLModel, table=True):
     responsible_account_id: int | None = Field(default=None, foreign_key="account.id")
     due_date: date | None = None
     position: int = Field(default=0)
+    # An educational page that helps with this action ("What to do if my ankles swell").
+    content_slug: str = Field(default="", max_length=120)
     # Optimistic concurrency: a save based on an older version is refused.
     version: int = Field(default=1)
     created_by_id: int | None = Field(default=None, foreign_key="account.id")

@@ -26,9 +26,10 @@ class ContentPage(SQLModel, table=True):
     body_markdown: str = text_field()
     conditions: list = json_field()
     reading_level: ReadingLevel = enum_field(ReadingLevel, default=ReadingLevel.STANDARD)
-    # Where the page helps: an item of a questionnaire ("heart_failure:ankles"), a plan action.
+    # Where the page helps: an item of a questionnaire ("heart_failure:ankles"). A plan
+    # action points at a page by its slug (PlanItem.content_slug), never the other way:
+    # content knows nothing of any patient.
     questionnaire_item: str = Field(default="", max_length=120)
-    plan_action_id: int | None = Field(default=None, foreign_key="plan_item.id")
     source_id: int | None = Field(default=None, foreign_key="content_page.id")
     outdated: bool = Field(default=False)
     author_id: int | None = Field(default=None, foreign_key="account.id")

@@ -11,9 +11,9 @@ from .models import (
     Condition,
     ContentStatus,
     PlanItemKind,
+    Profession,
     ReadingLevel,
     ReviewAction,
-    Profession,
     Role,
     TeamRole,
 )

@@ -7,6 +7,7 @@ with the current value and its author, never silently overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,7 +34,7 @@ TITLE_MAX = 200
 DETAILS_MAX = 2000
 COMMENT_MAX = 1000
 PARENT_KIND = {PlanItemKind.GOAL: PlanItemKind.PROBLEM, PlanItemKind.ACTION: PlanItemKind.GOAL}
-EDITABLE = ("title", "details", "status", "responsible_account_id", "due_date")
+EDITABLE = ("title", "details", "status", "responsible_account_id", "due_date", "content_slug")
 
 
 @dataclass
@@ -56,8 +57,13 @@ def _check_text(errors: dict[str, str], field: str, value: str, maximum: int, re
         errors[field] = too_long(maximum, len(value))
 
 
-def validate(values: dict[str, Any], people: set[int]) -> dict[str, Any]:
-    """Clean the editable fields of an item; raise InputError with every problem."""
+def validate(values: dict[str, Any], people: set[int],
+             pages: Collection[str] = ()) -> dict[str, Any]:
+    """Clean the editable fields of an item; raise InputError with every problem.
+
+    ``people`` are the accounts an action may be given to, ``pages`` the slugs of the
+    educational pages it may point at.
+    """
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     if "title" in values:
@@ -88,6 +94,10 @@ def validate(values: dict[str, Any], people: set[int]) -> dict[str, Any]:
                 clean["due_date"] = raw if isinstance(raw, date) else date.fromisoformat(raw)
             except ValueError:
                 errors["due_date"] = _("Give a date like 31/12/2026.")
+    if "content_slug" in values:
+        clean["content_slug"] = (values["content_slug"] or "").strip()
+        if clean["content_slug"] and clean["content_slug"] not in pages:
+            errors["content_slug"] = _("Choose a page from the list.")
     if errors:
         raise InputError(errors)
     return clean
@@ -106,14 +116,16 @@ def _tell(db: Session, patient: Patient, actor: Account) -> None:
 
 
 def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
-             values: dict[str, Any], people: set[int], parent: PlanItem | None = None) -> PlanItem:
+             values: dict[str, Any], people: set[int], parent: PlanItem | None = None,
+             pages: Collection[str] = ()) -> PlanItem:
     """Add a problem, a goal (under a problem) or an action (under a goal)."""
     expected_parent = PARENT_KIND.get(kind)
     if (parent is None) != (expected_parent is None) or (
         parent is not None and (parent.kind != expected_parent or parent.patient_id != patient.id)
     ):
         raise InputError({"parent": _("This item cannot go there.")})
-    clean = validate({"title": "", "status": ActionStatus.TODO, "details": "", **values}, people)
+    clean = validate({"title": "", "status": ActionStatus.TODO, "details": "", **values}, people,
+                     pages)
     siblings = db.exec(select(sa.func.max(PlanItem.position)).where(
         PlanItem.patient_id == patient.id, PlanItem.parent_id == (parent.id if parent else None)
     )).one()
@@ -129,9 +141,10 @@ def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
 
 
 def update_item(db: Session, patient: Patient, item: PlanItem, actor: Account,
-                base_version: int, values: dict[str, Any], people: set[int]) -> PlanItem:
+                base_version: int, values: dict[str, Any], people: set[int],
+                pages: Collection[str] = ()) -> PlanItem:
     """Save changed fields of ``item`` if nobody changed it since ``base_version``."""
-    clean = validate(values, people)
+    clean = validate(values, people, pages)
     before = _snapshot(item, tuple(clean))
     changed = {k: v for k, v in clean.items() if getattr(item, k) != v}
     if not changed:

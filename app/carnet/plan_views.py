@@ -5,16 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, url_for
+from flask_babel import get_locale
 
 from .. import policy
 from ..auth import login_required
+from ..content import reading
 from ..db import get_session
 from ..models import ActionStatus, Patient, PlanItem, PlanItemKind
 from ..rendering import render
 from . import bp, plan, queries
 from .access import open_carnet
 
-FIELDS = ("title", "details", "status", "responsible_account_id", "due_date")
+FIELDS = ("title", "details", "status", "responsible_account_id", "due_date", "content_slug")
 
 
 def _item(patient: Patient, item_id: int) -> PlanItem:
@@ -26,7 +28,12 @@ def _item(patient: Patient, item_id: int) -> PlanItem:
 
 def _context(patient: Patient) -> dict:
     db = get_session()
+    # The published pages an action may point at, and the titles of those it points at:
+    # one query, however many actions and pages (they are not patient data).
+    pages = reading.choices(db, str(get_locale() or "fr"))
     return {
+        "page_choices": pages,
+        "understand_pages": {page.slug: page for page in pages},
         "tree": queries.plan_tree(db, patient.id),
         "people": queries.people_of(db, patient),
         "may_manage": policy.can(db, g.account, policy.MANAGE, patient, "plan"),
@@ -37,8 +44,15 @@ def _context(patient: Patient) -> dict:
     }
 
 
-def _form_values() -> dict:
-    return {name: request.form[name] for name in FIELDS if name in request.form}
+def _form_values(kind: PlanItemKind) -> dict:
+    """The fields the form sent; only an action points at an educational page."""
+    return {name: request.form[name] for name in FIELDS if name in request.form
+            and (name != "content_slug" or kind == PlanItemKind.ACTION)}
+
+
+def _page_slugs(context: dict, item: PlanItem | None = None) -> set[str]:
+    """The pages an action may point at: a published one, or the one it already has."""
+    return set(context["understand_pages"]) | ({item.content_slug} if item else set())
 
 
 def _base_version() -> int:
@@ -92,7 +106,8 @@ def new_item(patient_id: int):
     if request.method == "POST":
         people = {account.id for account, _role in context["people"]}
         try:
-            item = plan.add_item(db, patient, g.account, kind, _form_values(), people, parent)
+            item = plan.add_item(db, patient, g.account, kind, _form_values(kind), people, parent,
+                                 _page_slugs(context))
         except plan.InputError as error:
             errors = error.errors
         else:
@@ -139,7 +154,8 @@ def save_item(patient_id: int, item_id: int):
     context = _context(patient)
     people = {account.id for account, _role in context["people"]}
     try:
-        plan.update_item(db, patient, item, g.account, _base_version(), _form_values(), people)
+        plan.update_item(db, patient, item, g.account, _base_version(), _form_values(item.kind),
+                         people, _page_slugs(context, item))
     except plan.InputError as error:
         db.commit()  # a refused change is audited too
         return render("carnet/plan_form.html", "form", 400, item=item, kind=item.kind,

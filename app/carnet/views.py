@@ -33,6 +33,7 @@ def carnet_home(patient_id: int):
         "may_write_notes": policy.can(db, g.account, policy.WRITE, patient, "notes"),
         "may_report_symptoms": policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
         "may_read_symptoms": policy.can(db, g.account, policy.READ, patient, "symptoms"),
+        "may_read_plan": "plan" in readable,
     }
     if "appointments" in readable:
         context["next_appointment"] = queries.next_appointment(db, patient.id, utcnow())

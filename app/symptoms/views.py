@@ -11,6 +11,7 @@ from ..auth import login_required, own_professional
 from ..carnet import queries
 from ..carnet.access import open_carnet
 from ..carnet.validation import InputError
+from ..content import reading
 from ..db import get_session
 from ..models import Patient, Questionnaire
 from ..paging import page_number
@@ -31,9 +32,12 @@ def _form(patient: Patient, questionnaire_id: str = "", status: int = 200,
     db = get_session()
     choices = reports.current_questionnaires(db, patient, _language())
     questionnaire = _chosen(choices, questionnaire_id)
+    # The educational page attached to each question ("heart_failure:ankles"), in one query.
+    help_pages = reading.for_questionnaires(db, [questionnaire.code], _language()) if (
+        questionnaire) else {}
     db.commit()
     return render("symptoms/new.html", None, status, own=policy.is_owner(g.account, patient),
-                  questionnaire=questionnaire,
+                  questionnaire=questionnaire, help_pages=help_pages,
                   choices=choices, errors=errors or {}, values=values or {},
                   client_id=reports.new_client_id(), note_max=reports.NOTE_MAX)
 

@@ -32,6 +32,7 @@ from app.models import (
     ChangeKind,
     ConsentEvent,
     ConsentKind,
+    ContentPage,
     Note,
     Patient,
     PlanItem,
@@ -47,6 +48,7 @@ from app.symptoms.reports import content_hash
 from app.types import utcnow
 
 from . import territory_content as content
+from .pages_content import load_pages
 from .territory_content import AfterAlert, Ago, Item, Report, Visit
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -64,6 +66,7 @@ COUNTED = {
     "appointments": Appointment,
     "appointment revisions": AppointmentRevision,
     "questionnaires": Questionnaire,
+    "educational pages": ContentPage,
     "symptom reports": SymptomReport,
     "notes": Note,
     "carnet visits": CarnetVisit,
@@ -125,6 +128,7 @@ def load_demo(session: Session) -> dict[str, int]:
     _caregivers(demo)
     _access_requests(demo)
     _questionnaires(demo)
+    load_pages(session, demo.accounts, demo.at)
     for key, outline in content.PLANS.items():
         _plan(demo, demo.patients[key], outline)
     for key, visits in content.APPOINTMENTS.items():
@@ -276,6 +280,7 @@ def _plan_item(
         PlanItem(
             patient_id=patient.id, kind=spec.kind, parent_id=parent.id if parent else None,
             title=spec.title, details=spec.details, status=spec.status, position=position,
+            content_slug=spec.page,
             responsible_account_id=demo.accounts[spec.who].id if spec.who else None,
             due_date=demo.today + timedelta(days=spec.due) if spec.due is not None else None,
             created_by_id=author.id, created_at=created_at,

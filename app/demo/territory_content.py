@@ -109,6 +109,7 @@ class Item(NamedTuple):
     due: int | None = None  # days from today
     details: str = ""
     change: Change | None = None
+    page: str = ""  # the slug of the educational page that helps with it
 
 
 class Visit(NamedTuple):
@@ -273,7 +274,7 @@ PLANS: dict[str, tuple[Item, ...]] = {
              details="Repérer tôt les signes d'alerte : prise de poids, essoufflement, "
              "chevilles gonflées."),
         Item(ACTION, "Me peser chaque matin et noter mon poids", "girard", Ago(52, "15:00"),
-             who="jeanne",
+             who="jeanne", page="se-peser-chaque-matin",
              details="Sur la même balance, après avoir uriné, avant le petit-déjeuner. "
              "Si je prends 2 kg en 3 jours, je préviens mon équipe."),
         Item(ACTION, "Passage infirmier 2 fois par semaine", "benali", Ago(58, "12:15"),

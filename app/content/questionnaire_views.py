@@ -1,10 +1,293 @@
-"""(being written) Authoring of symptom questionnaires."""
+"""Authoring of symptom questionnaires: a draft edited one change at a time, its live
+preview, the changes since the version it replaces, and a test mode that stores nothing."""
 
-from flask import abort
+from __future__ import annotations
 
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import col, select
+
+from ..db import get_session
+from ..models import ContentStatus, Questionnaire
+from ..symptoms.questionnaires import OPERATORS, SOURCE_LANGUAGE
 from . import authoring
+from . import questionnaires as editing
+from .questionnaire_diff import diff
+from .views import author_required, workflow_context
+
+ITEM_KINDS = {
+    "scale": _l("Scale from 0 to 10"), "yes_no": _l("Yes or no"),
+    "choice": _l("Choice among answers"), "number": _l("Number with a unit"),
+    "text": _l("Text"),
+}
+RULE_KINDS = {
+    "threshold": _l("Threshold: an answer above or below a value"),
+    "trend": _l("Trend: a rise or a fall since an earlier report"),
+    "answer": _l("Answer: a given yes/no or choice answer"),
+}
+TRANSLATION = "en"
+
+
+def _questionnaire(questionnaire_id: int) -> Questionnaire:
+    row = get_session().get(Questionnaire, questionnaire_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _url(questionnaire: Questionnaire) -> str:
+    return url_for("authoring.questionnaire", questionnaire_id=questionnaire.id)
+
+
+def rule_words(rule: dict) -> str:
+    """When a rule fires, in words: 'when “breathlessness” >= 7'."""
+    if rule["kind"] == "threshold":
+        return _("when “%(item)s” %(op)s %(value)s", item=rule["item"], op=rule["op"],
+                 value=rule["value"])
+    if rule["kind"] == "trend":
+        return _("when “%(item)s” changes by %(change)+g or more within %(days)d days",
+                 item=rule["item"], change=rule["change"], days=rule["days"])
+    value = rule["value"]
+    if isinstance(value, bool):
+        value = _("yes") if value else _("no")
+    return _("when the answer to “%(item)s” is “%(value)s”", item=rule["item"], value=value)
+
+
+def _compared_with(questionnaire: Questionnaire) -> Questionnaire | None:
+    """What a reviewer compares with: the French source of a translation, else the
+    published version a draft replaces, else the version before."""
+    db = get_session()
+    if editing.is_translation(questionnaire):
+        return db.get(Questionnaire, questionnaire.source_id)
+    family = db.exec(select(Questionnaire).where(
+        Questionnaire.code == questionnaire.code,
+        Questionnaire.language == questionnaire.language, Questionnaire.id != questionnaire.id,
+    ).order_by(col(Questionnaire.version).desc())).all()
+    if questionnaire.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW):
+        published = [row for row in family if row.status == ContentStatus.PUBLISHED]
+        if published:
+            return published[0]
+    return next((row for row in family if row.version < questionnaire.version), None)
+
+
+def _page(questionnaire: Questionnaire, status: int = 200, faults=(), errors=None,
+          values=None):
+    db = get_session()
+    other = _compared_with(questionnaire)
+    family = db.exec(select(Questionnaire).where(
+        Questionnaire.code == questionnaire.code,
+    ).order_by(col(Questionnaire.language), col(Questionnaire.version).desc())).all()
+    translated = {row.version for row in family if row.language == TRANSLATION}
+    context = workflow_context(db, questionnaire)
+    return render_template(
+        "authoring/questionnaire.html", questionnaire=questionnaire, family=family,
+        compared=other, changes=diff(other, questionnaire) if other else None,
+        editable=questionnaire.status == ContentStatus.DRAFT,
+        translation=editing.is_translation(questionnaire),
+        source_language=SOURCE_LANGUAGE,
+        may_translate=(questionnaire.status == ContentStatus.PUBLISHED
+                       and questionnaire.language == SOURCE_LANGUAGE
+                       and questionnaire.version not in translated),
+        item_kinds=ITEM_KINDS, rule_kinds=RULE_KINDS, rule_words=rule_words,
+        faults=list(faults), errors=errors or {}, values=values or {}, **context), status
 
 
 @authoring.get("/questionnaires/<int:questionnaire_id>")
+@author_required
 def questionnaire(questionnaire_id: int):
-    abort(404)
+    """A version: its items and rules (with their tools on a draft), the phone preview, the
+    changes since the version it replaces, and the review panel."""
+    return _page(_questionnaire(questionnaire_id))
+
+
+def _refused(questionnaire: Questionnaire, error: editing.EditError):
+    get_session().rollback()
+    return _page(questionnaire, 400, error.faults + list(error.errors.values()))
+
+
+@authoring.post("/questionnaires/<int:questionnaire_id>/new-version")
+@author_required
+def new_version(questionnaire_id: int):
+    """A draft copied from this published version (or the draft already being written)."""
+    published = _questionnaire(questionnaire_id)
+    try:
+        draft = editing.new_version(get_session(), published, g.account)
+    except editing.EditError as error:
+        return _refused(published, error)
+    get_session().commit()
+    return redirect(_url(draft), 303)
+
+
+@authoring.post("/questionnaires/<int:questionnaire_id>/translate")
+@author_required
+def translate(questionnaire_id: int):
+    """An English draft of this published French version, only its words to write."""
+    source = _questionnaire(questionnaire_id)
+    try:
+        draft = editing.translate(get_session(), source, g.account, TRANSLATION)
+    except editing.EditError as error:
+        return _refused(source, error)
+    get_session().commit()
+    return redirect(_url(draft), 303)
+
+
+@authoring.post("/questionnaires/<int:questionnaire_id>/title")
+@author_required
+def title(questionnaire_id: int):
+    row = _questionnaire(questionnaire_id)
+    text = request.form.get("title", "")
+    try:
+        editing.set_title(get_session(), row, text)
+    except editing.EditError as error:
+        get_session().rollback()
+        return _page(row, 400, error.faults, error.errors, {"title": text})
+    get_session().commit()
+    flash(_("Title saved."))
+    return redirect(_url(row), 303)
+
+
+def _entry(row: Questionnaire, part: str, key: str) -> dict:
+    entry = next((e for e in row.definition[part] if e["key"] == key), None)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _as_form(entry: dict) -> dict[str, str]:
+    """An item or a rule as its form shows it."""
+    values = {name: str(value) for name, value in entry.items()
+              if not isinstance(value, bool | list)}
+    if "choices" in entry:
+        values["choices"] = "\n".join(f"{c['value']}: {c['label']}" for c in entry["choices"])
+    if isinstance(entry.get("value"), bool):
+        values["value"] = "yes" if entry["value"] else "no"
+    if entry.get("required"):
+        values["required"] = "yes"
+    return values
+
+
+def _editor(row: Questionnaire, part: str, kind: str, key: str | None):
+    """Show, or save, the form of one item or rule; ``key`` None adds one of ``kind``."""
+    db = get_session()
+    entry = _entry(row, part, key) if key else None
+    kind = entry["kind"] if entry else kind
+    kinds = ITEM_KINDS if part == "items" else RULE_KINDS
+    template = "authoring/questionnaire_item.html" if part == "items" else (
+        "authoring/questionnaire_rule.html")
+    if row.status != ContentStatus.DRAFT:
+        if request.method == "POST":
+            return _refused(row, editing.EditError([editing.not_a_draft(row)]))
+        flash(editing.not_a_draft(row))
+        return redirect(_url(row), 303)
+    status, faults, errors = 200, [], {}
+    values = _as_form(entry) if entry else {"required": "yes"}
+    if request.method == "POST":
+        save = editing.save_item if part == "items" else editing.save_rule
+        try:
+            save(db, row, request.form, key, kind)
+        except editing.EditError as error:
+            db.rollback()
+            status, faults, errors, values = 400, error.faults, error.errors, request.form
+        else:
+            db.commit()
+            flash(_("Saved."))
+            return redirect(_url(row), 303)
+    source = db.get(Questionnaire, row.source_id) if editing.is_translation(row) else None
+    original = next((e for e in source.definition[part] if e["key"] == key), {}) if (
+        source and key) else {}
+    return render_template(
+        template, questionnaire=row, entry=entry, kind=kind if kind in kinds else None,
+        kinds=kinds, item_kinds=ITEM_KINDS, translation=editing.is_translation(row),
+        original=_as_form(original), fields=(editing.ITEM_FIELDS if part == "items" else
+                                             editing.RULE_FIELDS).get(kind, ()),
+        operators=OPERATORS, item_list=row.definition["items"], faults=faults, errors=errors,
+        values=values), status
+
+
+@authoring.route("/questionnaires/<int:questionnaire_id>/items/new", methods=["GET", "POST"])
+@author_required
+def new_item(questionnaire_id: int):
+    """Add an item: first its kind, then its words and bounds."""
+    kind = request.values.get("kind", "")
+    return _editor(_questionnaire(questionnaire_id), "items", kind, None)
+
+
+@authoring.route("/questionnaires/<int:questionnaire_id>/items/<key>/edit",
+                 methods=["GET", "POST"])
+@author_required
+def edit_item(questionnaire_id: int, key: str):
+    return _editor(_questionnaire(questionnaire_id), "items", "", key)
+
+
+@authoring.post("/questionnaires/<int:questionnaire_id>/items/<key>/move")
+@author_required
+def move_item(questionnaire_id: int, key: str):
+    row = _questionnaire(questionnaire_id)
+    _entry(row, "items", key)
+    try:
+        editing.move_item(get_session(), row, key, request.form.get("direction", ""))
+    except editing.EditError as error:
+        return _refused(row, error)
+    get_session().commit()
+    return redirect(_url(row) + "#items", 303)
+
+
+@authoring.post("/questionnaires/<int:questionnaire_id>/items/<key>/remove")
+@author_required
+def remove_item(questionnaire_id: int, key: str):
+    row = _questionnaire(questionnaire_id)
+    _entry(row, "items", key)
+    try:
+        editing.remove_item(get_session(), row, key)
+    except editing.EditError as error:
+        return _refused(row, error)
+    get_session().commit()
+    flash(_("Item removed."))
+    return redirect(_url(row) + "#items", 303)
+
+
+@authoring.route("/questionnaires/<int:questionnaire_id>/rules/new", methods=["GET", "POST"])
+@author_required
+def new_rule(questionnaire_id: int):
+    kind = request.values.get("kind", "")
+    return _editor(_questionnaire(questionnaire_id), "rules", kind, None)
+
+
+@authoring.route("/questionnaires/<int:questionnaire_id>/rules/<key>/edit",
+                 methods=["GET", "POST"])
+@author_required
+def edit_rule(questionnaire_id: int, key: str):
+    return _editor(_questionnaire(questionnaire_id), "rules", "", key)
+
+
+@authoring.post("/questionnaires/<int:questionnaire_id>/rules/<key>/remove")
+@author_required
+def remove_rule(questionnaire_id: int, key: str):
+    row = _questionnaire(questionnaire_id)
+    _entry(row, "rules", key)
+    try:
+        editing.remove_rule(get_session(), row, key)
+    except editing.EditError as error:
+        return _refused(row, error)
+    get_session().commit()
+    flash(_("Rule removed."))
+    return redirect(_url(row) + "#rules", 303)
+
+
+@authoring.route("/questionnaires/<int:questionnaire_id>/try", methods=["GET", "POST"])
+@author_required
+def try_questionnaire(questionnaire_id: int):
+    """Test mode: fill the form as a patient would and see which rules would fire.
+    Nothing is stored, nobody is told."""
+    row = _questionnaire(questionnaire_id)
+    fired, errors, status = None, {}, 200
+    if request.method == "POST":
+        _answers, errors, fired = editing.trial(row.definition, request.form)
+        status = 400 if errors else 200
+    return render_template(
+        "authoring/questionnaire_try.html", questionnaire=row, values=request.form,
+        errors=errors, fired=fired, earlier=editing.EARLIER, rule_words=rule_words,
+        trends=[rule for rule in row.definition["rules"] if rule["kind"] == "trend"],
+        by_key={item["key"]: item for item in row.definition["items"]}), status
+

@@ -142,6 +142,13 @@ def publish(db: Session, item: Content, account: Account, now: datetime | None =
     if missing:
         raise WorkflowError(_("It still needs the approval of %(who)s.",
                               who=_(" and ").join(missing)))
+    if isinstance(item, Questionnaire):
+        from .questionnaires import faults  # it imports this module
+
+        found = faults(db, item)
+        if found:
+            raise WorkflowError(_("It cannot be published as it is: %(faults)s",
+                                  faults="; ".join(found)))
     for older in db.exec(_family(item).where(type(item).status == ContentStatus.PUBLISHED)):
         older.status, older.retired_at = ContentStatus.RETIRED, now
         db.add(older)

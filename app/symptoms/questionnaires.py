@@ -5,8 +5,9 @@ One file holds one version of one questionnaire in one language
 (``<code>.<language>.json``). The French file is the source; a translation must ask the
 same items with the same bounds and carry the same alert rules, only its words differ.
 A published version is never changed in place: a change is a new version, which retires
-the previous one. The format (see app/questionnaires/README.md) is the one the
-association editors will later edit in the app, so every check lives here, not in a form.
+the previous one. The files and the editor of the authoring space
+(app/content/questionnaires.py) share these checks: a fault is said in words an editor
+understands, translated, with where it is and the field of the file it is about.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import gettext
 from sqlmodel import Session, col, select
 
 from ..models import Condition, ContentStatus, Questionnaire
@@ -52,8 +55,77 @@ _RULE_KEYS = {
 _WORDS = {"label", "help", "min_label", "max_label", "unit"}
 
 
+def _(message: str, **values: Any) -> str:
+    """``message`` in the reader's language during a request (the editor's), in English
+    elsewhere: under ``flask symptoms load`` there is an app context but no request, and
+    flask_babel would then call Carnet's locale selector, which reads the request."""
+    if has_request_context():
+        return gettext(message, **values)
+    return message % values if values else message
+
+
+def N_(message: str) -> str:  # noqa: N802 (the name pybabel extracts)
+    """Marks words for translation; ``_()`` translates them where they are used."""
+    return message
+
+
+# The fields a fault names, in words, with their name in the file.
+FIELDS = {
+    "title": N_('the title ("title")'),
+    "key": N_('the key ("key")'),
+    "kind": N_('the kind ("kind")'),
+    "label": N_('the question ("label")'),
+    "help": N_('the help ("help")'),
+    "min_label": N_('the words at 0 ("min_label")'),
+    "max_label": N_('the words at 10 ("max_label")'),
+    "unit": N_('the unit ("unit")'),
+    "min": N_('the lowest value ("min")'),
+    "max": N_('the highest value ("max")'),
+    "choices": N_('the answers to choose from ("choices")'),
+    "item": N_('the item ("item")'),
+    "op": N_('the comparison ("op")'),
+    "value": N_('the value ("value")'),
+    "change": N_('the change ("change")'),
+    "days": N_('the number of days ("days")'),
+}
+_RULE_FIELDS = {**FIELDS, "label": N_('the words the professional reads ("label")')}
+_CHOICE_FIELDS = {**FIELDS, "label": N_('the words of the answer ("label")')}
+KINDS = {
+    "scale": N_("a 0–10 scale"), "yes_no": N_("a yes/no question"), "choice": N_("a choice"),
+    "number": N_("a number"), "text": N_("a text"),
+}
+
+
 class QuestionnaireError(ValueError):
-    """A questionnaire file that cannot be loaded; the message names the file and the fault."""
+    """A questionnaire that cannot be loaded or saved; the message names the file and the
+    faults, ``faults`` holds each one (empty for a file that cannot be read at all)."""
+
+    def __init__(self, message: str, faults: list[Fault] | None = None):
+        super().__init__(message)
+        self.faults = faults or []
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a fault is: in words ('item 3 ("weight")'), and as ("item", 3) for a form."""
+
+    words: str = ""
+    entry: tuple[str, int] | None = None
+    part: str = ""  # within the entry: "choice 2"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault of a questionnaire, translated, with its place and the field it is about."""
+
+    place: Place
+    message: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        if not self.place.words:
+            return self.message
+        return _("%(where)s: %(fault)s", where=self.place.words, fault=self.message)
 
 
 @dataclass
@@ -97,183 +169,248 @@ def _text(value: Any) -> bool:
 
 
 class _Checker:
-    """Collects the faults of one file, each said with where it is."""
+    """Collects the faults of one questionnaire, each said with where it is."""
 
     def __init__(self) -> None:
-        self.faults: list[str] = []
+        self.faults: list[Fault] = []
 
-    def fault(self, where: str, message: str) -> None:
-        self.faults.append(f"{where}: {message}" if where else message)
+    def fault(self, place: Place, message: str, field: str = "") -> None:
+        self.faults.append(Fault(place, message, field))
 
-    def keys(self, where: str, entry: dict, allowed: set[str], required: set[str]) -> None:
+    def keys(self, place: Place, entry: dict, allowed: set[str], required: set[str],
+             fields: dict[str, str] = FIELDS) -> None:
         for key in sorted(set(entry) - allowed):
-            self.fault(where, f'unknown field "{key}"')
+            self.fault(place, _('unknown field "%(name)s"', name=key), key)
         for key in sorted(required - set(entry)):
-            self.fault(where, f'"{key}" is missing')
+            self.missing(place, key, fields)
 
-    def words(self, where: str, entry: dict, *names: str) -> None:
+    def missing(self, place: Place, name: str, fields: dict[str, str] = FIELDS) -> None:
+        words = _(fields[name]) if name in fields else f'"{name}"'
+        self.fault(place, _("fill in %(field)s", field=words), name)
+
+    def words(self, place: Place, entry: dict, *names: str,
+              fields: dict[str, str] = FIELDS) -> None:
         for name in names:
             if name in entry and not _text(entry[name]):
-                self.fault(where, f'"{name}" must be a non-empty text')
+                self.missing(place, name, fields)
+
+
+def _item_place(position: int, key: Any) -> Place:
+    if isinstance(key, str):
+        return Place(_('item %(number)d ("%(key)s")', number=position, key=key),
+                     ("item", position))
+    return Place(_("item %(number)d", number=position), ("item", position))
+
+
+def _check_number(check: _Checker, place: Place, item: dict) -> None:
+    item.setdefault("step", 1)
+    low, high, step = item.get("min"), item.get("max"), item["step"]
+    for name, value in (("min", low), ("max", high)):
+        if name in item and not is_number(value):
+            check.fault(place, _("%(field)s must be a number", field=_(FIELDS[name])), name)
+    if is_number(low) and is_number(high) and low >= high:
+        check.fault(place, _('the lowest value ("min", %(min)s) must be below the highest '
+                             'value ("max", %(max)s)', min=low, max=high), "min")
+    if not (is_number(step) and step > 0):
+        check.fault(place, _('the step ("step") must be a number above 0 (1, 0.1, 0.01…)'),
+                    "step")
+
+
+def _check_choices(check: _Checker, place: Place, choices: Any) -> None:
+    if not isinstance(choices, list) or len(choices) < 2:
+        check.fault(place, _('give at least 2 answers to choose from ("choices")'), "choices")
+        return
+    values = []
+    for number, choice in enumerate(choices, 1):
+        here = Place(_("%(item)s, choice %(number)d", item=place.words, number=number),
+                     place.entry, _("choice %(number)d", number=number))
+        if not isinstance(choice, dict):
+            check.fault(here, _("must be an object"), "choices")
+            continue
+        check.keys(here, choice, {"value", "label"}, {"value", "label"}, _CHOICE_FIELDS)
+        check.words(here, choice, "label", fields=_CHOICE_FIELDS)
+        if not isinstance(choice.get("value"), str) or not SLUG.match(choice["value"]):
+            check.fault(here, _('the value must be lowercase letters, digits and _, starting '
+                                 'with a letter (e.g. "green")'), "choices")
+        values.append(choice.get("value"))
+    for value in {str(v) for v in values if values.count(v) > 1}:
+        check.fault(place, _('two answers have the value "%(value)s"', value=value), "choices")
 
 
 def _check_item(check: _Checker, position: int, item: Any) -> dict | None:
-    where = f"item {position}"
+    place = _item_place(position, item.get("key") if isinstance(item, dict) else None)
     if not isinstance(item, dict):
-        check.fault(where, "must be an object")
+        check.fault(place, _("must be an object"))
         return None
     key = item.get("key")
-    if isinstance(key, str):
-        where = f'item {position} ("{key}")'
     if not isinstance(key, str) or not SLUG.match(key):
-        check.fault(where, '"key" must be lowercase letters, digits and _ (e.g. "weight")')
+        check.fault(place, _('the key must be lowercase letters, digits and _, starting with a '
+                             'letter (e.g. "weight")'), "key")
     kind = item.get("kind")
     if kind not in _ITEM_KEYS:
-        check.fault(where, f'"kind" must be one of {", ".join(_ITEM_KEYS)}')
+        check.fault(place, _("the kind must be one of %(kinds)s", kinds=", ".join(_ITEM_KEYS)),
+                    "kind")
         return None
     needed = {"key", "kind", "label"} | {
         "scale": {"min_label", "max_label"}, "choice": {"choices"},
         "number": {"unit", "min", "max"}, "yes_no": set(), "text": set()}[kind]
-    check.keys(where, item, _ITEM_KEYS[kind], needed)
-    check.words(where, item, "label", "help", "min_label", "max_label", "unit")
+    check.keys(place, item, _ITEM_KEYS[kind], needed)
+    check.words(place, item, "label", "help", "min_label", "max_label", "unit")
     item = {**item, "required": item.get("required", False)}
     if not isinstance(item["required"], bool):
-        check.fault(where, '"required" must be true or false')
+        check.fault(place, _('"required" must be true or false'), "required")
     if kind == "scale":
         item.update(min=SCALE_MIN, max=SCALE_MAX)
     elif kind == "number":
-        item.setdefault("step", 1)
-        low, high, step = item.get("min"), item.get("max"), item["step"]
-        if not (is_number(low) and is_number(high) and low < high):
-            check.fault(where, '"min" and "max" must be numbers, "min" below "max"')
-        if not (is_number(step) and step > 0):
-            check.fault(where, '"step" must be a number above 0 (1, 0.1, 0.01…)')
+        _check_number(check, place, item)
     elif kind == "text":
         item.setdefault("max_length", 500)
         size = item["max_length"]
         if not (is_number(size) and int(size) == size and 1 <= size <= TEXT_MAX):
-            check.fault(where, f'"max_length" must be a whole number from 1 to {TEXT_MAX}')
-    elif kind == "choice":
-        choices = item.get("choices")
-        if not isinstance(choices, list) or len(choices) < 2:
-            check.fault(where, '"choices" must list at least 2 answers')
-        else:
-            values = []
-            for number, choice in enumerate(choices, 1):
-                place = f"{where}, choice {number}"
-                if not isinstance(choice, dict):
-                    check.fault(place, "must be an object")
-                    continue
-                check.keys(place, choice, {"value", "label"}, {"value", "label"})
-                check.words(place, choice, "label")
-                if not isinstance(choice.get("value"), str) or not SLUG.match(choice["value"]):
-                    check.fault(place, '"value" must be lowercase letters, digits and _')
-                values.append(choice.get("value"))
-            if len(set(map(str, values))) != len(values):
-                check.fault(where, "two choices have the same value")
+            check.fault(place, _('the longest answer ("max_length") must be a whole number '
+                                 'from 1 to %(max)d', max=TEXT_MAX), "max_length")
+    elif kind == "choice" and "choices" in item:
+        _check_choices(check, place, item["choices"])
     return item
 
 
+_NEEDS_NUMBER = {
+    "threshold": N_('a threshold needs a number or a 0–10 scale item; "%(item)s" is %(kind)s'),
+    "trend": N_('a trend needs a number or a 0–10 scale item; "%(item)s" is %(kind)s'),
+}
+
+
 def _check_rule(check: _Checker, position: int, rule: Any, items: dict[str, dict]) -> None:
-    where = f"rule {position}"
+    place = Place(_("rule %(number)d", number=position), ("rule", position))
+    if isinstance(rule, dict) and isinstance(rule.get("key"), str):
+        place = Place(_('rule %(number)d ("%(key)s")', number=position, key=rule["key"]),
+                      ("rule", position))
     if not isinstance(rule, dict):
-        check.fault(where, "must be an object")
+        check.fault(place, _("must be an object"))
         return
-    if isinstance(rule.get("key"), str):
-        where = f'rule {position} ("{rule["key"]}")'
     if not isinstance(rule.get("key"), str) or not SLUG.match(rule["key"]):
-        check.fault(where, '"key" must be lowercase letters, digits and _')
+        check.fault(place, _('the key must be lowercase letters, digits and _, starting with a '
+                             'letter (e.g. "weight_gain")'), "key")
     kind = rule.get("kind")
     if kind not in _RULE_KEYS:
-        check.fault(where, f'"kind" must be one of {", ".join(_RULE_KEYS)}')
+        check.fault(place, _("the kind must be one of %(kinds)s", kinds=", ".join(_RULE_KEYS)),
+                    "kind")
         return
-    check.keys(where, rule, _RULE_KEYS[kind], _RULE_KEYS[kind])
-    check.words(where, rule, "label")
-    item = items.get(rule.get("item"))  # type: ignore[arg-type]
+    check.keys(place, rule, _RULE_KEYS[kind], _RULE_KEYS[kind], _RULE_FIELDS)
+    check.words(place, rule, "label", fields=_RULE_FIELDS)
+    if "item" not in rule:
+        return  # said above
+    item = items.get(rule["item"]) if isinstance(rule["item"], str) else None
     if item is None:
-        check.fault(where, f'"item" must be the key of an item of this questionnaire '
-                           f'(got {rule.get("item")!r})')
+        check.fault(place, _('the rule is about "%(item)s", which is not an item of this '
+                             'questionnaire', item=rule["item"]), "item")
         return
-    if kind in ("threshold", "trend") and item["kind"] not in NUMERIC_KINDS:
-        check.fault(where, f'a {kind} needs a number or a 0–10 scale item, '
-                           f'"{item["key"]}" is {item["kind"]}')
+    words = {"item": item["key"], "kind": _(KINDS[item["kind"]])}
+    if kind in _NEEDS_NUMBER and item["kind"] not in NUMERIC_KINDS:
+        check.fault(place, _(_NEEDS_NUMBER[kind], **words), "item")
         return
     if kind == "threshold":
         if rule.get("op") not in OPERATORS:
-            check.fault(where, f'"op" must be one of {" ".join(OPERATORS)}')
+            check.fault(place, _('the comparison ("op") must be one of %(ops)s',
+                                 ops=" ".join(OPERATORS)), "op")
         value = rule.get("value")
         if not is_number(value):
-            check.fault(where, '"value" must be a number')
+            check.fault(place, _('the threshold ("value") must be a number'), "value")
         elif is_number(item.get("min")) and is_number(item.get("max")) and not (
                 item["min"] <= value <= item["max"]):
-            check.fault(where, f'"value" {value} is outside the bounds of "{item["key"]}" '
-                               f'({item["min"]} to {item["max"]})')
+            check.fault(place, _('the threshold %(value)s is outside the bounds of '
+                                 '"%(item)s" (%(min)s to %(max)s)', value=value,
+                                 item=item["key"], min=item["min"], max=item["max"]), "value")
     elif kind == "trend":
         if not (is_number(rule.get("change")) and rule["change"] != 0):
-            check.fault(where, '"change" must be a number other than 0 (+2: a rise of 2)')
+            check.fault(place, _('the change ("change") must be a number other than 0 '
+                                 '(+2: a rise of 2, -3: a fall of 3)'), "change")
         days = rule.get("days")
         if not (is_number(days) and int(days) == days and 1 <= days <= TREND_DAYS_MAX):
-            check.fault(where, f'"days" must be a whole number from 1 to {TREND_DAYS_MAX}')
+            check.fault(place, _('the number of days ("days") must be a whole number from 1 '
+                                 'to %(max)d', max=TREND_DAYS_MAX), "days")
     elif item["kind"] == "yes_no":
         if not isinstance(rule.get("value"), bool):
-            check.fault(where, '"value" must be true or false for a yes/no item')
+            check.fault(place, _('the answer ("value") must be yes or no (true or false) '
+                                 'for a yes/no item'), "value")
     elif item["kind"] == "choice":
         values = [c.get("value") for c in item.get("choices", []) if isinstance(c, dict)]
         if rule.get("value") not in values:
-            check.fault(where, f'"value" must be one of the choices of "{item["key"]}"')
+            check.fault(place, _('the answer ("value") must be one of the choices of '
+                                 '"%(item)s"', item=item["key"]), "value")
     else:
-        check.fault(where, f'an answer rule needs a yes/no or a choice item, '
-                           f'"{item["key"]}" is {item["kind"]}')
+        check.fault(place, _('an answer rule needs a yes/no or a choice item; "%(item)s" is '
+                             '%(kind)s', **words), "item")
+
+
+def _check_top(check: _Checker, data: dict, name: str, languages) -> None:
+    top = Place()
+    check.keys(top, data, _TOP, _TOP)
+    if data.get("format") != FORMAT:
+        check.fault(top, _('"format" must be %(format)d', format=FORMAT), "format")
+    code, language = data.get("code"), data.get("language")
+    if not isinstance(code, str) or not SLUG.match(code):
+        check.fault(top, _('the code must be lowercase letters, digits and _, starting with a '
+                           'letter (e.g. "heart_failure")'), "code")
+    if language not in languages:
+        check.fault(top, _('"language" must be one of %(languages)s',
+                           languages=", ".join(languages)), "language")
+    if name and isinstance(code, str) and isinstance(language, str) and (
+            name != f"{code}.{language}.json"):
+        check.fault(top, _('the file must be named "%(name)s"', name=f"{code}.{language}.json"))
+    if data.get("condition") not in Condition._value2member_map_:
+        check.fault(top, _('"condition" must be one of %(conditions)s',
+                           conditions=", ".join(c.value for c in Condition)), "condition")
+    version = data.get("version")
+    if not (is_number(version) and int(version) == version and version >= 1):
+        check.fault(top, _('"version" must be a whole number from 1'), "version")
+    check.words(top, data, "title")
 
 
 def check_questionnaire(data: Any, name: str = "", languages=LANGUAGES) -> QuestionnaireFile:
-    """Check one questionnaire's data; ``name`` is its file name (``code.language.json``)."""
+    """Check one questionnaire's data; ``name`` is its file name (``code.language.json``).
+
+    Raises QuestionnaireError with every fault found.
+    """
     check = _Checker()
     if not isinstance(data, dict):
-        raise QuestionnaireError(f"{name}: a questionnaire must be a JSON object")
-    check.keys("", data, _TOP, _TOP)
-    if data.get("format") != FORMAT:
-        check.fault("", f'"format" must be {FORMAT}')
-    code, language = data.get("code"), data.get("language")
-    if not isinstance(code, str) or not SLUG.match(code):
-        check.fault("", '"code" must be lowercase letters, digits and _ (e.g. "heart_failure")')
-    if language not in languages:
-        check.fault("", f'"language" must be one of {", ".join(languages)}')
-    if name and isinstance(code, str) and isinstance(language, str) and (
-            name != f"{code}.{language}.json"):
-        check.fault("", f'the file must be named "{code}.{language}.json"')
-    if data.get("condition") not in Condition._value2member_map_:
-        check.fault("", f'"condition" must be one of {", ".join(c.value for c in Condition)}')
-    version = data.get("version")
-    if not (is_number(version) and int(version) == version and version >= 1):
-        check.fault("", '"version" must be a whole number from 1')
-    check.words("", data, "title")
+        raise QuestionnaireError(f"{name}: " + _("a questionnaire must be a JSON object"))
+    _check_top(check, data, name, languages)
     raw_items, raw_rules = data.get("items"), data.get("rules", [])
-    items: list[dict] = []
+    checked: list[tuple[int, dict]] = []
     if not isinstance(raw_items, list) or not raw_items:
-        check.fault("", '"items" must list at least one item')
+        check.fault(Place(), _('a questionnaire needs at least one item ("items")'), "items")
     else:
-        items = [item for n, raw in enumerate(raw_items, 1)
-                 if (item := _check_item(check, n, raw)) is not None]
+        checked = [(n, item) for n, raw in enumerate(raw_items, 1)
+                   if (item := _check_item(check, n, raw)) is not None]
     by_key: dict[str, dict] = {}
-    for item in items:
-        if item.get("key") in by_key:
-            check.fault("", f'two items have the key "{item["key"]}"')
-        by_key[item.get("key")] = item
+    for n, item in checked:
+        key = item.get("key")
+        if not isinstance(key, str):
+            continue  # said above
+        if key in by_key:
+            check.fault(_item_place(n, key), _('two items have the key "%(key)s"', key=key),
+                        "key")
+        by_key[key] = item
     if not isinstance(raw_rules, list):
-        check.fault("", '"rules" must be a list')
+        check.fault(Place(), _('"rules" must be a list'), "rules")
         raw_rules = []
+    seen: set[str] = set()
     for n, rule in enumerate(raw_rules, 1):
         _check_rule(check, n, rule, by_key)
-    rule_keys = [r.get("key") for r in raw_rules if isinstance(r, dict)]
-    if len(set(map(str, rule_keys))) != len(rule_keys):
-        check.fault("", "two rules have the same key")
+        key = str(rule.get("key")) if isinstance(rule, dict) else ""
+        if key in seen:
+            check.fault(Place(_('rule %(number)d ("%(key)s")', number=n, key=key), ("rule", n)),
+                        _('two rules have the key "%(key)s"', key=key), "key")
+        seen.add(key)
     if check.faults:
-        raise QuestionnaireError(f"{name or 'questionnaire'}: " + "; ".join(check.faults))
+        raise QuestionnaireError(
+            f"{name or 'questionnaire'}: " + "; ".join(map(str, check.faults)), check.faults)
     return QuestionnaireFile(
-        name=name, code=code, condition=data["condition"], language=language,
-        version=int(version), title=data["title"].strip(),
-        definition={"format": FORMAT, "items": items, "rules": list(raw_rules)},
+        name=name, code=data["code"], condition=data["condition"], language=data["language"],
+        version=int(data["version"]), title=data["title"].strip(),
+        definition={"format": FORMAT, "items": [item for _n, item in checked],
+                    "rules": list(raw_rules)},
     )
 
 
@@ -338,6 +475,8 @@ def load_questionnaires(
     retires the previous one; a published version whose file changed is refused.
     The caller commits.
     """
+    from ..content.workflow import mark_translations_outdated  # content imports this module
+
     now = now or utcnow()
     files = read_directory(directory, languages)
     loaded: list[tuple[Questionnaire, str]] = []
@@ -385,16 +524,7 @@ def load_questionnaires(
         db.flush()
         if file.language == SOURCE_LANGUAGE:
             sources[file.code, file.version] = row
-            _mark_translations_outdated(db, row)
+            mark_translations_outdated(db, row)
         loaded.append((row, "added"))
     return loaded
 
-
-def _mark_translations_outdated(db: Session, source: Questionnaire) -> None:
-    """Translations of an older version of ``source`` now lag behind it."""
-    for row in db.exec(select(Questionnaire).where(
-        Questionnaire.code == source.code, Questionnaire.language != source.language,
-        Questionnaire.version < source.version, Questionnaire.status == ContentStatus.PUBLISHED,
-    )):
-        row.outdated = True
-        db.add(row)

@@ -29,12 +29,15 @@ from app.models import (
     CaregiverLink,
     ConsentEvent,
     ConsentKind,
+    ContentPage,
+    ContentStatus,
     InvitationKind,
     Passkey,
     Patient,
     PlanItem,
     PlanItemKind,
     PushSubscription,
+    Questionnaire,
     Role,
     SymptomReport,
     metadata,
@@ -93,6 +96,8 @@ EXPECTED = {
     "manage:plan":       (NO, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
     "manage:appointments": (NO, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
     "manage:symptoms":   (NO, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
+    # The authoring space: association editors and professionals, never patients' people.
+    "an author":         (NO, NO, NO, NO, OK, OK, OK, OK, OK, OK, OK, IN),
 }
 
 CARNET = "/carnet/<int:patient_id>"
@@ -196,6 +201,39 @@ ROUTES = {
     "GET /access/<token>": "outside, with link",
     "POST /access/<token>": "outside, with link",
     "GET /access/sent": "signed-in",
+    # Educational pages: a carnet's list reveals its conditions and plan; a page does not.
+    f"GET {CARNET}/understand": "read:plan",
+    "GET /understand/<slug>": "signed-in",
+    "POST /understand/<slug>/feedback": "signed-in",
+    # Writing and reviewing them
+    "GET /authoring/": "an author",
+    "GET /authoring/feedback": "an author",
+    "POST /authoring/<kind>/<int:content_id>/workflow": "an author",
+    "GET /authoring/pages/new": "an author",
+    "POST /authoring/pages/new": "an author",
+    "GET /authoring/pages/<int:page_id>": "an author",
+    "GET /authoring/pages/<int:page_id>/edit": "an author",
+    "POST /authoring/pages/<int:page_id>/edit": "an author",
+    "POST /authoring/pages/<int:page_id>/new-version": "an author",
+    "POST /authoring/pages/<int:page_id>/translate": "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/new-version": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/translate": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/title": "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>/items/new": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/items/new": "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>/items/<key>/edit": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/items/<key>/edit": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/items/<key>/move": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/items/<key>/remove": "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>/rules/new": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/rules/new": "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>/rules/<rule_key>/edit": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/rules/<rule_key>/edit": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/rules/<rule_key>/remove":
+        "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>/try": "an author",
+    "POST /authoring/questionnaires/<int:questionnaire_id>/try": "an author",
 }
 
 # Requests that end the session go last, in this order.
@@ -282,11 +320,19 @@ def carnet(app, db, demo) -> Carnet:
             db, bruno, InvitationKind.CAREGIVER, jeanne, patient)
         link, access_token = make_link(db, patient, jeanne)  # commits
     feed_token = new_feed_token(db, patient)  # commits
+    page = db.exec(select(ContentPage).where(ContentPage.slug == "se-peser-chaque-matin",
+                                             ContentPage.language == "fr")).one()
+    questionnaire = db.exec(select(Questionnaire).where(
+        Questionnaire.code == "heart_failure", Questionnaire.language == "fr",
+        Questionnaire.status == ContentStatus.PUBLISHED)).one()
     return Carnet(
         values={"patient_id": patient.id, "item_id": action.id, "appointment_id": appointment.id,
                 "question_id": question.id, "report_id": report.id, "request_id": asking.id,
                 "link_id": link.id, "invitation_id": invitation.id, "passkey_id": passkey.id,
-                "subscription_id": phone.id, "filename": "css/carnet.css"},
+                "subscription_id": phone.id, "filename": "css/carnet.css",
+                "slug": page.slug, "page_id": page.id, "kind": "pages", "content_id": page.id,
+                "questionnaire_id": questionnaire.id, "key": "weight",
+                "rule_key": "weight_gain"},
         tokens={"/invite/": invitation_token, "/access/": access_token,
                 "/calendar/": feed_token},
         accounts={name: account.id for name, account in accounts.items()},

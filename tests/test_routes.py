@@ -26,7 +26,9 @@ def _sample_values(db) -> dict[str, object]:
     return {"patient_id": jeanne.id, "passkey_id": 1, "invitation_id": 1, "item_id": item.id,
             "appointment_id": appointment.id, "question_id": 1, "token": "sample-token",
             "link_id": 1, "request_id": 1,
-            "report_id": 1, "filename": "css/carnet.css", "subscription_id": 1}
+            "report_id": 1, "filename": "css/carnet.css", "subscription_id": 1,
+            "slug": "se-peser-chaque-matin", "page_id": 1, "kind": "pages", "content_id": 1,
+            "questionnaire_id": 1, "key": "weight", "rule_key": "weight_gain"}
 
 
 def _urls(app, db, methods: set[str]) -> list[tuple[str, str]]:

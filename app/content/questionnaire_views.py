@@ -254,20 +254,20 @@ def new_rule(questionnaire_id: int):
     return _editor(_questionnaire(questionnaire_id), "rules", kind, None)
 
 
-@authoring.route("/questionnaires/<int:questionnaire_id>/rules/<key>/edit",
+@authoring.route("/questionnaires/<int:questionnaire_id>/rules/<rule_key>/edit",
                  methods=["GET", "POST"])
 @author_required
-def edit_rule(questionnaire_id: int, key: str):
-    return _editor(_questionnaire(questionnaire_id), "rules", "", key)
+def edit_rule(questionnaire_id: int, rule_key: str):
+    return _editor(_questionnaire(questionnaire_id), "rules", "", rule_key)
 
 
-@authoring.post("/questionnaires/<int:questionnaire_id>/rules/<key>/remove")
+@authoring.post("/questionnaires/<int:questionnaire_id>/rules/<rule_key>/remove")
 @author_required
-def remove_rule(questionnaire_id: int, key: str):
+def remove_rule(questionnaire_id: int, rule_key: str):
     row = _questionnaire(questionnaire_id)
-    _entry(row, "rules", key)
+    _entry(row, "rules", rule_key)
     try:
-        editing.remove_rule(get_session(), row, key)
+        editing.remove_rule(get_session(), row, rule_key)
     except editing.EditError as error:
         return _refused(row, error)
     get_session().commit()

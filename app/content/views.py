@@ -83,15 +83,15 @@ def _families(rows, key: str) -> list[list]:
     return list(groups.values())
 
 
-@authoring.post("/<kind>/<int:item_id>/workflow")
+@authoring.post("/<kind>/<int:content_id>/workflow")
 @author_required
-def step(kind: str, item_id: int):
+def step(kind: str, content_id: int):
     """One step of the workflow; a step that cannot be taken changes nothing and says why."""
     if kind not in KINDS:
         abort(404)
     model, _endpoint, _arg = KINDS[kind]
     db = get_session()
-    item = db.get(model, item_id)
+    item = db.get(model, content_id)
     name = request.form.get("step", "")
     if item is None:
         abort(404)

@@ -81,7 +81,8 @@ def change_lines(revision) -> list[str]:
     """The fields a revision changed, as "Status: To do → Done" lines."""
     names = {"title": _("Title"), "details": _("Details"), "status": _("Status"),
              "due_date": _("Date"), "responsible_account_id": _("Person responsible"),
-             "starts_at": _("Date"), "place": _("Place"), "kind": _("Kind")}
+             "starts_at": _("Date"), "place": _("Place"), "kind": _("Kind"),
+             "content_slug": _("Page to understand")}
     lines = []
     for field in revision.before:
         if field not in names or field not in revision.after:

@@ -232,6 +232,8 @@ def test_dr_lefevre_points_an_action_at_a_page_that_jeanne_then_sees(signed_in, 
     revision = db.exec(select(PlanRevision).where(PlanRevision.plan_item_id == item.id)
                        .order_by(PlanRevision.id.desc())).first()
     assert revision.after == {"content_slug": "test-ankles"}
+    history = lefevre.get(f"/carnet/{jeanne_id}/plan/{item.id}").get_data(as_text=True)
+    assert "Page to understand: " in history and "→ test-ankles" in history
 
     for name in ("jeanne", "claire"):
         plan = signed_in(name).get(f"/carnet/{jeanne_id}/plan").get_data(as_text=True)

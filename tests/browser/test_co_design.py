@@ -58,6 +58,7 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     expect(francoise).to_have_url(re.compile("/authoring/$"))
     assert_accessible(francoise)
     francoise.click("a[href='/authoring/pages/new']")
+    assert_accessible(francoise)
     francoise.fill("#title", PAGE_TITLE)
     francoise.select_option("#language", "fr")
     francoise.check("input[name=conditions][value=heart_failure]")
@@ -71,6 +72,9 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     expect(francoise.locator("main h2", has_text="Ce que je fais")).to_have_count(1)
     assert francoise.locator("main script, main a[href^='javascript']").count() == 0
     assert_accessible(francoise)
+    francoise.goto(f"{page_url}/edit")
+    assert_accessible(francoise)
+    francoise.goto(page_url)
     _step(francoise, "submit", "Relu avec deux adhérents.")
 
     # …and a new version of the questionnaire: one new question and a rule on it.
@@ -149,6 +153,10 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     assert_accessible(jeanne)
     db.expire_all()
     assert [f.clear for f in db.exec(select(ContentFeedback))] == [True]
+    francoise.goto("/authoring/feedback")
+    expect(francoise.locator("main")).to_contain_text(PAGE_TITLE)
+    expect(francoise.locator("main")).not_to_contain_text("Jeanne")
+    assert_accessible(francoise)
 
     # Her next report asks the new question; her earlier ones keep theirs.
     jeanne.goto(f"/carnet/{jeanne_id}/symptoms/new?questionnaire={new_version.id}")

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from ..db import get_session
 from ..labels import LABELS, label
 from ..models import Account, Condition, ContentPage, ContentStatus, ReadingLevel
-from . import authoring, pages
+from . import authoring, pages, workflow
 from .markdown import render_markdown
 from .views import author_required, workflow_context
 
@@ -141,7 +141,7 @@ def page(page_id: int):
     db = get_session()
     page = _page_or_404(db, page_id)
     items = pages.questionnaire_items(db, str(get_locale()))
-    base = pages.replaced(db, page)
+    base = workflow.compared_with(db, page)
     changes = pages.diff(base, page, _words(items)) if base else None
     return render_template(
         "authoring/page.html", page=page, base=base, changes=changes,

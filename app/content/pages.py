@@ -158,22 +158,6 @@ def translate(db: Session, page: ContentPage, author: Account, language: str = "
     return target
 
 
-def replaced(db: Session, page: ContentPage) -> ContentPage | None:
-    """The version ``page`` is compared with: for a draft or a version in review, the
-    published version of its family; for a published or retired one, the version it
-    replaced; failing both, for a translation, its French source."""
-    family = workflow._family(page).where(ContentPage.id != page.id)
-    if page.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW):
-        base = db.exec(family.where(ContentPage.status == ContentStatus.PUBLISHED)).first()
-    else:
-        base = db.exec(family.where(ContentPage.version < page.version,
-                                    col(ContentPage.published_at).is_not(None))
-                       .order_by(col(ContentPage.version).desc())).first()
-    if base is None and page.source_id:
-        base = db.get(ContentPage, page.source_id)
-    return base
-
-
 @dataclass
 class Line:
     kind: str  # "same", "removed", "added", or "gap" between two changes

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from ..db import get_session
 from ..models import ContentStatus, Questionnaire
 from ..symptoms.questionnaires import OPERATORS, SOURCE_LANGUAGE
-from . import authoring
+from . import authoring, workflow
 from . import questionnaires as editing
 from .questionnaire_diff import diff
 from .views import author_required, workflow_context
@@ -54,27 +54,10 @@ def rule_words(rule: dict) -> str:
     return _("when the answer to “%(item)s” is “%(value)s”", item=rule["item"], value=value)
 
 
-def _compared_with(questionnaire: Questionnaire) -> Questionnaire | None:
-    """What a reviewer compares with: the French source of a translation, else the
-    published version a draft replaces, else the version before."""
-    db = get_session()
-    if editing.is_translation(questionnaire):
-        return db.get(Questionnaire, questionnaire.source_id)
-    family = db.exec(select(Questionnaire).where(
-        Questionnaire.code == questionnaire.code,
-        Questionnaire.language == questionnaire.language, Questionnaire.id != questionnaire.id,
-    ).order_by(col(Questionnaire.version).desc())).all()
-    if questionnaire.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW):
-        published = [row for row in family if row.status == ContentStatus.PUBLISHED]
-        if published:
-            return published[0]
-    return next((row for row in family if row.version < questionnaire.version), None)
-
-
 def _page(questionnaire: Questionnaire, status: int = 200, faults=(), errors=None,
           values=None):
     db = get_session()
-    other = _compared_with(questionnaire)
+    other = workflow.compared_with(db, questionnaire)
     family = db.exec(select(Questionnaire).where(
         Questionnaire.code == questionnaire.code,
     ).order_by(col(Questionnaire.language), col(Questionnaire.version).desc())).all()

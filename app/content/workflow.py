@@ -53,7 +53,7 @@ def _reviews_of(item: Content):
     return column == item.id
 
 
-def _family(item: Content):
+def family(item: Content):
     """Every version of the same page or questionnaire in the same language."""
     if isinstance(item, ContentPage):
         return select(ContentPage).where(ContentPage.slug == item.slug,
@@ -149,7 +149,7 @@ def publish(db: Session, item: Content, account: Account, now: datetime | None =
         if found:
             raise WorkflowError(_("It cannot be published as it is: %(faults)s",
                                   faults="; ".join(found)))
-    for older in db.exec(_family(item).where(type(item).status == ContentStatus.PUBLISHED)):
+    for older in db.exec(family(item).where(type(item).status == ContentStatus.PUBLISHED)):
         older.status, older.retired_at = ContentStatus.RETIRED, now
         db.add(older)
     item.status, item.published_at = ContentStatus.PUBLISHED, now
@@ -183,13 +183,30 @@ def mark_translations_outdated(db: Session, source: Content) -> None:
             db.add(row)
 
 
+def compared_with(db: Session, item: Content) -> Content | None:
+    """What a reviewer compares ``item`` with: for a draft or a version in review, the
+    published version it will replace; for a published or retired one, the version it
+    replaced; failing both, for a translation, the French version it translates."""
+    model = type(item)
+    others = family(item).where(model.id != item.id)
+    if item.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW):
+        base = db.exec(others.where(model.status == ContentStatus.PUBLISHED)).first()
+    else:
+        base = db.exec(others.where(model.version < item.version,
+                                    col(model.published_at).is_not(None))
+                       .order_by(col(model.version).desc())).first()
+    if base is None and item.source_id:
+        base = db.get(model, item.source_id)
+    return base
+
+
 def next_version(db: Session, item: Content) -> int:
     """The version number a new draft of ``item``'s family gets."""
-    return max((row.version for row in db.exec(_family(item))), default=0) + 1
+    return max((row.version for row in db.exec(family(item))), default=0) + 1
 
 
 def open_draft(db: Session, item: Content) -> Content | None:
     """The draft or version in review of ``item``'s family, if one is being worked on:
     there is at most one at a time."""
-    return db.exec(_family(item).where(col(type(item).status).in_(
+    return db.exec(family(item).where(col(type(item).status).in_(
         [ContentStatus.DRAFT, ContentStatus.IN_REVIEW]))).first()

@@ -125,11 +125,32 @@ def test_pages_fit_a_small_phone_and_200_percent_zoom(browser, live_server, demo
     for link in ("Plan", "Rendez-vous", "Équipe", "Moi", "Accueil"):
         page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
         page.wait_for_load_state("load")
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
-        small = page.evaluate("""() => [...document.querySelectorAll(
-                'nav a, main a.button, button, input:not([type=hidden]), select, textarea')]
-            .filter(e => e.offsetParent !== null)
-            .map(e => e.getBoundingClientRect())
-            .filter(r => r.height < 44 || r.width < 44).length""")
-        assert small == 0, page.url
+        _fits(page)
+    page.get_by_role("link", name="Comprendre ma maladie").click()
+    _fits(page)
+    page.locator("main ul a").first.click()
+    _fits(page)
+    # The authoring space is for a desktop first, but it must not break on a phone either.
+    sign_in_by_demo(page, "Françoise Petit")
+    _fits(page)
+    for selector in ("main a[href^='/authoring/pages/']:not([href$='/new'])",
+                     "main a[href^='/authoring/questionnaires/']"):
+        page.goto("/authoring/")
+        page.locator(selector).first.click()
+        _fits(page)
+    page.locator("a[href$='/try']").click()
+    _fits(page)
     context.close()
+
+
+def _fits(page) -> None:
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+    small = page.evaluate("""() => [...document.querySelectorAll(
+            'nav a, main a.button, button, input:not([type=hidden]), select, textarea')]
+        .filter(e => e.offsetParent !== null)
+        // A tick or a radio button is touched through its label, which must be large enough.
+        .map(e => (e.matches('[type=radio], [type=checkbox]') && e.closest('label')) || e)
+        .map(e => e.getBoundingClientRect())
+        .filter(r => r.height < 44 || r.width < 44).length""")
+    assert small == 0, page.url

@@ -52,7 +52,7 @@ def nav_items() -> list[NavItem]:
             (url_for("carnet.appointments", patient_id=carnet.id), _("Appointments"), "calendar"),
             (url_for("carnet.team", patient_id=carnet.id), _("Team"), "team"),
         ]
-    elif account.role != Role.PROFESSIONAL:
+    elif account.role not in (Role.PROFESSIONAL, Role.EDITOR):  # theirs is just above
         items.append((url_for("main.home"), _("Home"), "home"))
     items.append((url_for("me.index"), _("Me"), "me"))
     return [NavItem(url, text, icon, request.path == url) for url, text, icon in items]

@@ -65,9 +65,10 @@ def home():
     """What is waiting for me, then every page and questionnaire with its versions."""
     db = get_session()
     pages = db.exec(select(ContentPage).order_by(
-        col(ContentPage.slug), col(ContentPage.language), col(ContentPage.version).desc())).all()
+        col(ContentPage.slug), col(ContentPage.language).desc(),
+        col(ContentPage.version).desc())).all()
     questionnaires = db.exec(select(Questionnaire).order_by(
-        col(Questionnaire.code), col(Questionnaire.language),
+        col(Questionnaire.code), col(Questionnaire.language).desc(),
         col(Questionnaire.version).desc())).all()
     waiting = [item for item in [*pages, *questionnaires]
                if item.status == ContentStatus.IN_REVIEW and item.author_id != g.account.id]
@@ -76,7 +77,8 @@ def home():
 
 
 def _families(rows, key: str) -> list[list]:
-    """Rows grouped by slug or code (already sorted), each group newest version first."""
+    """Rows grouped by slug or code (already sorted), each group French first (its title
+    names the group), then each language's newest version first."""
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(getattr(row, key), []).append(row)

@@ -77,6 +77,7 @@ LABELS = {
         ContentStatus.RETIRED: _l("Retired"),
     },
     ReviewAction: {
+        ReviewAction.EDIT: _l("changed the draft"),
         ReviewAction.SUBMIT: _l("sent for review"),
         ReviewAction.COMMENT: _l("commented"),
         ReviewAction.APPROVE: _l("approved"),

@@ -12,7 +12,14 @@ import pytest
 from sqlmodel import select
 
 from app.content import workflow
-from app.models import ContentPage, ContentReview, ContentStatus, ReviewAction
+from app.models import (
+    ContentPage,
+    ContentReview,
+    ContentStatus,
+    Questionnaire,
+    ReviewAction,
+    Role,
+)
 
 from .carnet_actions import stored
 from .conftest import persona
@@ -146,3 +153,43 @@ def test_an_unknown_step_or_kind_changes_nothing(db, demo, signed_in):
                           ).status_code == 404
     assert francoise.post("/authoring/pages/999999/workflow", step="submit").status_code == 404
     assert stored(db, ("content_page", "content_review")) == before
+
+
+def test_whoever_changed_a_draft_is_one_of_its_authors_and_cannot_approve_it(
+        db, demo, signed_in):
+    page = _draft(db)
+    francoise, lefevre = signed_in("francoise"), signed_in("lefevre")
+    form = {"title": "Mes chevilles gonflent", "conditions": "heart_failure",
+            "reading_level": "falc", "questionnaire_item": "", "body": "Je me pèse."}
+    for body in ("Je me pèse.", "Je me pèse chaque matin."):
+        assert lefevre.post(f"/authoring/pages/{page.id}/edit", **{**form, "body": body}
+                            ).status_code == 303
+    _step(francoise, page, "submit")
+    refused = _step(lefevre, page, "approve")
+    assert "You wrote this draft: someone else must approve it." in html.unescape(
+        lefevre.get(refused.location).get_data(as_text=True))
+    history = html.unescape(lefevre.get(f"/authoring/pages/{page.id}").get_data(as_text=True))
+    assert history.count("Paul Lefèvre changed the draft") == 1
+    assert 'value="approve"' not in history  # nor is he offered to
+    _step(signed_in("amina"), page, "approve")
+    _step(signed_in("odile"), page, "approve")
+    _step(francoise, page, "publish")
+    assert _status(db, page) == ContentStatus.PUBLISHED
+
+
+def test_a_professional_who_changed_a_questionnaire_draft_cannot_approve_it(
+        db, demo, signed_in):
+    heart = db.exec(select(Questionnaire).where(
+        Questionnaire.code == "heart_failure", Questionnaire.language == "fr",
+        Questionnaire.status == ContentStatus.PUBLISHED)).one()
+    francoise, lefevre = signed_in("francoise"), signed_in("lefevre")
+    draft_url = francoise.post(f"/authoring/questionnaires/{heart.id}/new-version").location
+    draft_id = int(draft_url.rstrip("/").rsplit("/", 1)[1])
+    assert lefevre.post(f"{draft_url}/title", title="Mon cœur, chaque jour").status_code == 303
+    draft = db.get(Questionnaire, draft_id)
+    francoise.post(f"/authoring/questionnaires/{draft_id}/workflow", step="submit")
+    lefevre.post(f"/authoring/questionnaires/{draft_id}/workflow", step="approve")
+    db.expire_all()
+    assert workflow.approvals(workflow.history(db, draft), draft)[Role.PROFESSIONAL] == []
+    assert workflow.authors(workflow.history(db, draft), draft) == {
+        persona(db, "francoise").id, persona(db, "lefevre").id}

@@ -183,6 +183,7 @@ def edit_page(page_id: int):
         except pages.PageError as error:
             db.rollback()
             return _refuse(page, str(error))
+        workflow.edited(db, page, g.account)
         db.commit()
         flash(_("Draft saved."))
         return redirect(url_for("authoring.page", page_id=page.id), 303)

@@ -125,9 +125,15 @@ def title(questionnaire_id: int):
     except editing.EditError as error:
         get_session().rollback()
         return _page(row, 400, error.faults, error.errors, {"title": text})
-    get_session().commit()
+    _saved(row)
     flash(_("Title saved."))
     return redirect(_url(row), 303)
+
+
+def _saved(row: Questionnaire) -> None:
+    """Keep a change of the draft, and who made it (a co-author may not approve it)."""
+    workflow.edited(get_session(), row, g.account)
+    get_session().commit()
 
 
 def _entry(row: Questionnaire, part: str, key: str) -> dict:
@@ -173,7 +179,7 @@ def _editor(row: Questionnaire, part: str, kind: str, key: str | None):
             db.rollback()
             status, faults, errors, values = 400, error.faults, error.errors, request.form
         else:
-            db.commit()
+            _saved(row)
             flash(_("Saved."))
             return redirect(_url(row), 303)
     source = db.get(Questionnaire, row.source_id) if editing.is_translation(row) else None
@@ -212,7 +218,7 @@ def move_item(questionnaire_id: int, key: str):
         editing.move_item(get_session(), row, key, request.form.get("direction", ""))
     except editing.EditError as error:
         return _refused(row, error)
-    get_session().commit()
+    _saved(row)
     return redirect(_url(row) + "#items", 303)
 
 
@@ -225,7 +231,7 @@ def remove_item(questionnaire_id: int, key: str):
         editing.remove_item(get_session(), row, key)
     except editing.EditError as error:
         return _refused(row, error)
-    get_session().commit()
+    _saved(row)
     flash(_("Item removed."))
     return redirect(_url(row) + "#items", 303)
 
@@ -253,7 +259,7 @@ def remove_rule(questionnaire_id: int, rule_key: str):
         editing.remove_rule(get_session(), row, rule_key)
     except editing.EditError as error:
         return _refused(row, error)
-    get_session().commit()
+    _saved(row)
     flash(_("Rule removed."))
     return redirect(_url(row) + "#rules", 303)
 

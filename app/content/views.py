@@ -54,7 +54,7 @@ def workflow_context(db: Session, item: workflow.Content) -> dict:
         "steps": steps,
         "approved_by": workflow.approvals(steps, item),
         "missing": workflow.missing_approvals(steps, item),
-        "is_author": g.account.id == item.author_id,
+        "is_author": g.account.id in workflow.authors(steps, item),
         "comment_max": COMMENT_MAX,
     }
 

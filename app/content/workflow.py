@@ -70,17 +70,24 @@ def history(db: Session, item: Content) -> list[Step]:
     return [Step(review, account) for review, account in rows]
 
 
+def authors(steps: list[Step], item: Content) -> set[int]:
+    """The accounts that wrote ``item``: who started it, and whoever changed it since."""
+    return {item.author_id} | {s.account.id for s in steps if s.review.action == ReviewAction.EDIT}
+
+
 def approvals(steps: list[Step], item: Content) -> dict[Role, list[Account]]:
-    """Who approved ``item`` since it was last sent for review, by role (never its author)."""
+    """Who approved ``item`` since it was last sent for review, by role (never one of its
+    authors: a review is someone else's eyes)."""
     since = max((n for n, s in enumerate(steps) if s.review.action == ReviewAction.SUBMIT),
                 default=None)
     found: dict[Role, list[Account]] = {role: [] for role in APPROVERS}
     if since is None:
         return found
+    wrote = authors(steps, item)
     for step in steps[since + 1:]:
         if step.review.action == ReviewAction.REQUEST_CHANGES:
             found = {role: [] for role in APPROVERS}
-        elif (step.review.action == ReviewAction.APPROVE and step.account.id != item.author_id
+        elif (step.review.action == ReviewAction.APPROVE and step.account.id not in wrote
               and step.account.role in found and step.account not in found[step.account.role]):
             found[step.account.role].append(step.account)
     return found
@@ -98,6 +105,13 @@ def _record(db: Session, item: Content, account: Account, action: ReviewAction,
         page_id=item.id if isinstance(item, ContentPage) else None,
         questionnaire_id=item.id if isinstance(item, Questionnaire) else None,
         account_id=account.id, action=action, comment=comment.strip(), created_at=now))
+
+
+def edited(db: Session, item: Content, account: Account, now: datetime | None = None) -> None:
+    """``account`` changed the draft ``item``: someone other than its author becomes a
+    co-author, kept in its history once, and may no longer approve it."""
+    if account.id != item.author_id and account.id not in authors(history(db, item), item):
+        _record(db, item, account, ReviewAction.EDIT, "", now or utcnow())
 
 
 def submit(db: Session, item: Content, account: Account, comment: str = "",
@@ -121,7 +135,7 @@ def review(db: Session, item: Content, account: Account, action: ReviewAction,
     elif action in (ReviewAction.APPROVE, ReviewAction.REQUEST_CHANGES):
         if item.status != ContentStatus.IN_REVIEW:
             raise WorkflowError(_("This version is not waiting for a review."))
-        if action == ReviewAction.APPROVE and account.id == item.author_id:
+        if action == ReviewAction.APPROVE and account.id in authors(history(db, item), item):
             raise WorkflowError(_("You wrote this draft: someone else must approve it."))
         if action == ReviewAction.REQUEST_CHANGES:
             if not comment.strip():

@@ -143,6 +143,7 @@ class DeliveryStatus(StrEnum):
 
 
 class ReviewAction(StrEnum):
+    EDIT = "edit"  # someone other than its author changed a draft: a co-author from then on
     SUBMIT = "submit"
     COMMENT = "comment"
     APPROVE = "approve"

@@ -195,6 +195,18 @@ def test_reviewers_see_what_changed_line_by_line(signed_in, db):
     assert "2. Avant le petit-déjeuner" in shown  # an unchanged line near the change
     assert "Le poids est le premier signe" not in shown  # one far from it is left out
 
+    # A reviewer may compare with any other version, in any language.
+    english = _demo_page(db, WEIGHING, "en")
+    odile = signed_in("odile")
+    page = odile.get(f"/authoring/pages/{draft.id}?against={english.id}").get_data(as_text=True)
+    shown = page[page.index('id="changes-heading"'):page.index('id="workflow-heading"')]
+    assert f'<option value="{english.id}" selected>EN, version 1' in shown
+    assert f'href="/authoring/pages/{english.id}">English, version 1' in shown
+    assert "Before: </span>Weighing myself every morning</del>" in shown
+    for wrong in ("999999", "x", str(draft.id)):  # not a version of it: the default one
+        page = odile.get(f"/authoring/pages/{draft.id}?against={wrong}").get_data(as_text=True)
+        assert f'href="/authoring/pages/{published.id}">French, version 1' in page
+
 
 AUTHORING_PAGES = [("get", "/authoring/pages/new"), ("post", "/authoring/pages/new"),
                    ("get", "/authoring/pages/{id}"), ("get", "/authoring/pages/{id}/edit"),

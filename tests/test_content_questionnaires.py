@@ -96,6 +96,12 @@ def test_francoise_adds_an_item_and_a_rule_seen_in_the_preview_and_the_changes(
     assert 'name="answer-pulse"' in preview and "Mon pouls au repos (bpm)" in preview
     changes = _words(page.split('id="changes-heading"')[1].split("</section>")[0])
     assert "Compared with version 1 (Published)" in changes
+    english = db.exec(select(Questionnaire).where(
+        Questionnaire.code == "heart_failure", Questionnaire.language == "en")).first()
+    chosen = francoise.get(f"/authoring/questionnaires/{draft.id}?against={english.id}"
+                           ).get_data(as_text=True)
+    assert f'<option value="{english.id}" selected>EN, version 1' in chosen
+    assert "Compared with the English version 1." in chosen
     assert "Added: Mon pouls au repos (pulse)" in changes
     assert "Added: Pouls rapide (plus de 120) (pulse_high)" in changes
 

@@ -141,10 +141,12 @@ def page(page_id: int):
     db = get_session()
     page = _page_or_404(db, page_id)
     items = pages.questionnaire_items(db, str(get_locale()))
-    base = workflow.compared_with(db, page)
+    others = workflow.siblings(db, page)
+    base = workflow.chosen(others, request.args.get("against", "")) or (
+        workflow.compared_with(db, page))
     changes = pages.diff(base, page, _words(items)) if base else None
     return render_template(
-        "authoring/page.html", page=page, base=base, changes=changes,
+        "authoring/page.html", page=page, base=base, changes=changes, others=others,
         body=render_markdown(page.body_markdown), question=items.get(page.questionnaire_item, ""),
         author=db.get(Account, page.author_id) if page.author_id else None,
         conditions=[label(Condition(c)) for c in page.conditions], field_names=FIELD_NAMES,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import col, select
 
 from ..db import get_session
 from ..models import ContentStatus, Questionnaire
@@ -57,14 +56,15 @@ def rule_words(rule: dict) -> str:
 def _page(questionnaire: Questionnaire, status: int = 200, faults=(), errors=None,
           values=None):
     db = get_session()
-    other = workflow.compared_with(db, questionnaire)
-    family = db.exec(select(Questionnaire).where(
-        Questionnaire.code == questionnaire.code,
-    ).order_by(col(Questionnaire.language), col(Questionnaire.version).desc())).all()
+    others = workflow.siblings(db, questionnaire)
+    other = workflow.chosen(others, request.args.get("against", "")) or (
+        workflow.compared_with(db, questionnaire))
+    family = sorted([questionnaire, *others], key=lambda row: (row.language, -row.version))
     translated = {row.version for row in family if row.language == TRANSLATION}
     context = workflow_context(db, questionnaire)
     return render_template(
         "authoring/questionnaire.html", questionnaire=questionnaire, family=family,
+        others=others,
         compared=other, changes=diff(other, questionnaire) if other else None,
         editable=questionnaire.status == ContentStatus.DRAFT,
         translation=editing.is_translation(questionnaire),

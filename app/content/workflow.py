@@ -214,6 +214,22 @@ def compared_with(db: Session, item: Content) -> Content | None:
     return base
 
 
+def siblings(db: Session, item: Content) -> list[Content]:
+    """Every other version of ``item`` in every language, French first then newest first:
+    what a reviewer may choose to compare it with."""
+    model = type(item)
+    same = (ContentPage.slug == item.slug) if isinstance(item, ContentPage) else (
+        Questionnaire.code == item.code)
+    return list(db.exec(select(model).where(same, model.id != item.id).order_by(
+        col(model.language).desc(), col(model.version).desc())))
+
+
+def chosen(others: list[Content], wanted: str) -> Content | None:
+    """The version named by ``wanted`` (an id from the "compare with" choice) among
+    ``others``; None when it names none of them."""
+    return next((o for o in others if str(o.id) == wanted), None)
+
+
 def next_version(db: Session, item: Content) -> int:
     """The version number a new draft of ``item``'s family gets."""
     return max((row.version for row in db.exec(family(item))), default=0) + 1

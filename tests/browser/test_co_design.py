@@ -34,11 +34,16 @@ def _person(browser, live_server, language: str, name: str):
     return page
 
 
+def _open(page, selector: str) -> None:
+    """Follow a link and wait for the page it opens (axe must not run mid-navigation)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _step(page, step: str, comment: str = "") -> None:
     if comment:
         page.fill("#workflow-comment", comment)
-    page.click(f"button[name=step][value={step}]")
-    page.wait_for_load_state("load")
+    _open(page, f"button[name=step][value={step}]")
 
 
 @pytest.mark.browser
@@ -57,7 +62,7 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     francoise = _person(browser, live_server, language, "Françoise Petit")
     expect(francoise).to_have_url(re.compile("/authoring/$"))
     assert_accessible(francoise)
-    francoise.click("a[href='/authoring/pages/new']")
+    _open(francoise, "a[href='/authoring/pages/new']")
     assert_accessible(francoise)
     francoise.fill("#title", PAGE_TITLE)
     francoise.select_option("#language", "fr")
@@ -79,11 +84,11 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
 
     # …and a new version of the questionnaire: one new question and a rule on it.
     francoise.goto("/authoring/")
-    francoise.click(f"form[action='/authoring/questionnaires/{heart.id}/new-version'] button")
+    _open(francoise, f"form[action='/authoring/questionnaires/{heart.id}/new-version'] button")
     expect(francoise).to_have_url(re.compile(r"/authoring/questionnaires/\d+$"))
     questionnaire_url = francoise.url
     assert_accessible(francoise)
-    francoise.click("a[href$='/items/new']")
+    _open(francoise, "a[href$='/items/new']")
     francoise.check("input[name=kind][value=yes_no]")
     francoise.click("main form button")
     francoise.fill("#field-key", "dizziness")
@@ -91,7 +96,7 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     assert_accessible(francoise)
     francoise.click("main form button.button--primary")
     expect(francoise.locator(".phone-preview")).to_contain_text(QUESTION)
-    francoise.click("a[href$='/rules/new']")
+    _open(francoise, "a[href$='/rules/new']")
     francoise.check("input[name=kind][value=answer]")
     francoise.click("main form button")
     francoise.fill("#field-key", "dizzy")
@@ -101,7 +106,7 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     assert_accessible(francoise)
     francoise.click("main form button.button--primary")
     expect(francoise.locator("main")).to_contain_text("Tête qui tourne en se levant")
-    francoise.click("a[href$='/try']")
+    _open(francoise, "a[href$='/try']")
     assert_accessible(francoise)
     francoise.goto(questionnaire_url)
     _step(francoise, "submit")
@@ -109,9 +114,9 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     # Dr Lefèvre reviews both from his list: clinical accuracy.
     lefevre = _person(browser, live_server, language, "Paul Lefèvre")
     lefevre.goto("/me/")
-    lefevre.click("a[href='/authoring/']")
+    _open(lefevre, "a[href='/authoring/']")
     assert_accessible(lefevre)
-    lefevre.click(f"a[href='{questionnaire_url.removeprefix(live_server.url)}']")
+    _open(lefevre, f"a[href='{questionnaire_url.removeprefix(live_server.url)}']")
     expect(lefevre.locator("main")).to_contain_text(QUESTION)  # in the diff and the preview
     assert_accessible(lefevre)
     _step(lefevre, "approve", "Bon seuil : à signaler au médecin.")
@@ -142,13 +147,14 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
 
     # Jeanne reads the page among those of her conditions, and says it was clear.
     jeanne = _person(browser, live_server, language, "Jeanne Martin")
-    jeanne.click(f"a[href='/carnet/{jeanne_id}/understand']")
+    _open(jeanne, f"a[href='/carnet/{jeanne_id}/understand']")
     assert_accessible(jeanne)
-    jeanne.get_by_role("link", name=PAGE_TITLE).click()
+    with jeanne.expect_navigation():
+        jeanne.get_by_role("link", name=PAGE_TITLE).click()
     expect(jeanne.locator("h1")).to_have_text(PAGE_TITLE)
     assert_accessible(jeanne)
     jeanne.check("input[name=clear][value=yes]")
-    jeanne.click("form[action*='/feedback'] button")
+    _open(jeanne, "form[action*='/feedback'] button")
     expect(jeanne.locator("form[action*='/feedback']")).to_have_count(0)
     assert_accessible(jeanne)
     db.expire_all()

@@ -126,9 +126,11 @@ def test_pages_fit_a_small_phone_and_200_percent_zoom(browser, live_server, demo
         page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
         page.wait_for_load_state("load")
         _fits(page)
-    page.get_by_role("link", name="Comprendre ma maladie").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Comprendre ma maladie").click()
     _fits(page)
-    page.locator("main ul a").first.click()
+    with page.expect_navigation():
+        page.locator("main ul a").first.click()
     _fits(page)
     # The authoring space is for a desktop first, but it must not break on a phone either.
     sign_in_by_demo(page, "Françoise Petit")
@@ -136,9 +138,11 @@ def test_pages_fit_a_small_phone_and_200_percent_zoom(browser, live_server, demo
     for selector in ("main a[href^='/authoring/pages/']:not([href$='/new'])",
                      "main a[href^='/authoring/questionnaires/']"):
         page.goto("/authoring/")
-        page.locator(selector).first.click()
+        with page.expect_navigation():
+            page.locator(selector).first.click()
         _fits(page)
-    page.locator("a[href$='/try']").click()
+    with page.expect_navigation():
+        page.locator("a[href$='/try']").click()
     _fits(page)
     context.close()
 

@@ -285,6 +285,15 @@ def _entries(questionnaire: Questionnaire, part: str, key: str | None) -> tuple[
     raise LookupError(key)
 
 
+def _append(questionnaire: Questionnaire, entries: list, form: Mapping[str, str], kind: str,
+            kinds, in_translation: str, unknown_kind: str) -> int:
+    """Add a new item or rule of ``kind`` (only in a French version); its place."""
+    if kind not in kinds or is_translation(questionnaire):
+        raise EditError([in_translation if kind in kinds else unknown_kind])
+    entries.append({"key": form.get("key", "").strip(), "kind": kind})
+    return len(entries) - 1
+
+
 def save_item(db: Session, questionnaire: Questionnaire, form: Mapping[str, str],
               key: str | None = None, kind: str = "") -> None:
     """Add an item (``key`` None, of ``kind``) or change the item ``key``."""
@@ -292,13 +301,9 @@ def save_item(db: Session, questionnaire: Questionnaire, form: Mapping[str, str]
     written = as_written(questionnaire.definition)
     items, index = _entries(questionnaire, "items", key)
     if index < 0:
-        if kind not in ITEM_KINDS or is_translation(questionnaire):
-            raise EditError([_("A translation changes only the words: add the item to the "
-                               "French version first.") if kind in ITEM_KINDS else
-                             _("Choose what kind of answer the item asks for.")])
-        item = {"key": form.get("key", "").strip(), "kind": kind}
-        items.append(item)
-        index = len(items) - 1
+        index = _append(questionnaire, items, form, kind, ITEM_KINDS, _(
+            "A translation changes only the words: add the item to the French version "
+            "first."), _("Choose what kind of answer the item asks for."))
     item = items[index]
     partial = is_translation(questionnaire)
     fields = ITEM_FIELDS[item["kind"]]
@@ -343,12 +348,9 @@ def save_rule(db: Session, questionnaire: Questionnaire, form: Mapping[str, str]
     written = as_written(questionnaire.definition)
     rules, index = _entries(questionnaire, "rules", key)
     if index < 0:
-        if kind not in RULE_KINDS or is_translation(questionnaire):
-            raise EditError([_("A translation changes only the words: add the rule to the "
-                               "French version first.") if kind in RULE_KINDS else
-                             _("Choose what kind of rule to add.")])
-        rules.append({"key": form.get("key", "").strip(), "kind": kind})
-        index = len(rules) - 1
+        index = _append(questionnaire, rules, form, kind, RULE_KINDS, _(
+            "A translation changes only the words: add the rule to the French version "
+            "first."), _("Choose what kind of rule to add."))
     rule = rules[index]
     partial = is_translation(questionnaire)
     fields = RULE_FIELDS[rule["kind"]]

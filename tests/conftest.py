@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,9 +29,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app import create_app
-from app.config import sqlalchemy_url
 from app.db import upgrade
 from app.models import Account
+
+from .databases import own_database
 
 EMAILS = {
     "jeanne": "jeanne.martin@example.org",
@@ -49,20 +52,28 @@ EMAILS = {
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """A database migrated from empty to head, once per test session."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        url = sqlalchemy_url(url)
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A database migrated from empty to head, once per test session: SQLite, or with
+    TEST_DATABASE_URL a PostgreSQL database of this run's own on that server."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'carnet.sqlite'}"
-    upgrade(url)
-    return url
+        upgrade(url)
+        yield url
+        return
+    with own_database(server) as url:
+        upgrade(url)
+        yield url
+
+
+def pytest_configure(config):
+    # A run stopped with SIGTERM (CI's time limit, `kill`) ends like Ctrl-C: teardown runs
+    # and the run's own database is dropped.
+    signal.signal(signal.SIGTERM, _interrupted)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
 
 
 # Every app made by a test keeps its generated secrets out of the working tree.
@@ -184,8 +195,11 @@ def demo_actions(client, engine, demo) -> DemoActions:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Each test starts with a full sign-in budget (limits are counted per client address)."""
+def _fresh_rate_limits(request):
+    """Each test of the app starts with a full sign-in budget (limits are counted per client
+    address); a test that builds no app has none to reset."""
+    if "app" not in request.fixturenames:
+        return
     from app.security import limiter
 
     limiter.reset()

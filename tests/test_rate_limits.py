@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from .passkey_actions import PasskeyActions
 
 
@@ -36,7 +38,10 @@ def test_two_instances_share_the_budget_through_redis(monkeypatch, app, database
     from app.security import limiter
 
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/15")
-    first, second = (create_app({"DATABASE_URL": database_url}) for _ in range(2))
+    # Keys of this run's own: another suite on the same Redis neither counts nor resets them.
+    storage = {"key_prefix": f"carnet-test-{uuid.uuid4().hex}"}
+    first, second = (create_app({"DATABASE_URL": database_url,
+                                 "RATELIMIT_STORAGE_OPTIONS": storage}) for _ in range(2))
     try:
         limiter.reset()
         statuses = []

@@ -1,0 +1,75 @@
+"""The suite's PostgreSQL database is its own, and it is gone once a run ends however it ends.
+
+Each case runs a small suite of its own (pytest in a subprocess, with this folder's fixtures)
+against the PostgreSQL server of TEST_DATABASE_URL; that suite writes down the name of its
+database, then passes, fails or is interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .databases import exists
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+SUITE = '''
+import os, time
+import sqlalchemy as sa
+
+
+def test_it_writes_down_its_database(database_url):
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        name = connection.execute(sa.text("SELECT current_database()")).scalar_one()
+    engine.dispose()
+    with open(os.environ["WRITE_NAME_TO"], "w") as out:
+        out.write(name)
+    {ending}
+'''
+ENDINGS = {
+    "passes": "",
+    "fails": "assert False, 'a failing test'",
+    "is interrupted": "time.sleep(60)  # Ctrl-C comes first",
+    "is terminated": "time.sleep(60)  # SIGTERM comes first",
+}
+SIGNALS = {"is interrupted": signal.SIGINT, "is terminated": signal.SIGTERM}
+
+
+def _suite(tmp_path: Path, ending: str) -> subprocess.Popen:
+    suite = tmp_path / "small_suite.py"
+    suite.write_text(textwrap.dedent(SUITE.format(ending=ENDINGS[ending])))
+    env = dict(os.environ, TEST_DATABASE_URL=SERVER, WRITE_NAME_TO=str(tmp_path / "name"))
+    # This folder's conftest as a plugin: the same database_url fixture as the real suite.
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.conftest",
+         "--rootdir", str(tmp_path), "-q", str(suite)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_the_runs_own_database_is_dropped_when_the_run(tmp_path, ending):
+    suite = _suite(tmp_path, ending)
+    name_file = tmp_path / "name"
+    if ending in SIGNALS:
+        # The database exists while the run goes on; then a signal ends the run.
+        while not name_file.exists() and suite.poll() is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                suite.wait(timeout=0.2)
+        assert exists(SERVER, name_file.read_text())
+        suite.send_signal(SIGNALS[ending])
+    output, _ = suite.communicate(timeout=120)
+    expected = {"passes": 0, "fails": 1}.get(ending, 2)  # 2: pytest was interrupted
+    assert suite.returncode == expected, output
+    name = name_file.read_text()
+    assert name.startswith("carnet_test_")
+    assert not exists(SERVER, name), output

@@ -159,6 +159,7 @@ def test_a_visitor_is_asked_to_sign_in_first(client, signed_in, jeanne_id):
     assert "Jeanne" not in page.get_data(as_text=True)
 
 
+@pytest.mark.db_engine
 def test_an_expired_or_unknown_link_is_refused(signed_in, db, jeanne_id):
     token = _link(signed_in("jeanne"), jeanne_id)
     link = db.exec(select(AccessLink)).one()

@@ -92,6 +92,7 @@ def _feed_link(jeanne: Browser, patient_id: int) -> str:
 
 # Concurrent edits --------------------------------------------------------------------------
 
+@pytest.mark.db_engine
 def test_when_two_professionals_move_the_same_appointment_the_first_save_wins(signed_in, db):
     lefevre, amina = signed_in("lefevre"), signed_in("amina")
     appointment = _upcoming(db, WITH_AMINA)
@@ -396,6 +397,7 @@ def test_only_jeanne_sees_the_settings_of_her_calendar_link(signed_in, db, jeann
     assert db.get(Patient, jeanne_id).calendar_token_hash is None
 
 
+@pytest.mark.db_engine
 def test_the_feed_shows_appointments_from_90_days_ago_on(signed_in, client, db, jeanne_id):
     old = Appointment(patient_id=jeanne_id, title="Ancienne consultation", uid="old@carnet",
                       starts_at=utcnow() - timedelta(days=91), ends_at=utcnow() - timedelta(

@@ -47,6 +47,9 @@ from app.types import utcnow
 from .carnet_actions import stored
 from .conftest import CSRF_META, EMAILS
 
+# Every route × persona: the policy's queries and the audit writes.
+pytestmark = pytest.mark.db_engine
+
 # Who asks, about Jeanne Martin's carnet:
 PERSONAS = {
     "jeanne": EMAILS["jeanne"],  # the patient

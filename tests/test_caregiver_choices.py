@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from app import policy
@@ -39,6 +40,7 @@ def test_jeanne_invites_paul_to_see_the_plan_write_notes_and_report_for_her(
     assert sorted(grant.scopes) == ["notes", "notes:write", "plan", "symptoms:write"]
 
 
+@pytest.mark.db_engine
 def test_an_end_date_ends_the_caregivers_access_after_that_day(app, signed_in, db, jeanne_id):
     jeanne = signed_in("jeanne")
     today = policy.utcnow().date()

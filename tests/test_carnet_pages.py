@@ -70,6 +70,7 @@ def test_a_visitor_is_sent_to_sign_in(client, demo, db):
     assert response.headers["Location"].endswith("/sign-in")
 
 
+@pytest.mark.db_engine
 def test_the_number_of_queries_of_the_home_does_not_grow_with_the_data(demo_actions, db, engine):
     """Rule 7: SQL queries per page do not grow with the data."""
     import sqlalchemy as sa

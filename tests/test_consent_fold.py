@@ -39,9 +39,6 @@ EVERYTHING = {"read", "write", "manage"}
 GRANTS = (ConsentKind.GRANT, ConsentKind.REVOKE)
 OPPOSITIONS = (ConsentKind.OPPOSE, ConsentKind.LIFT_OPPOSITION)
 
-# Even the tests without HTTP need the app: conftest resets its rate limits before each test.
-pytestmark = pytest.mark.usefixtures("app")
-
 
 # --- The reference: obviously right, and written without app.policy ---------------------
 
@@ -183,6 +180,7 @@ def jeanne_carnet(db, demo):
     return patient
 
 
+@pytest.mark.db_engine
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(who=st.sampled_from(sorted(GRANTEES)), history=histories,

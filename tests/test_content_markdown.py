@@ -45,8 +45,6 @@ PAYLOADS = {
     "form": '<form action="https://evil.example"><input name=x></form>',
     "link title quote break": '[x](https://example.org "a\\" onmouseover=\\"alert(1)")',
 }
-# No request is made, but the suite's autouse fixtures need the app.
-pytestmark = pytest.mark.usefixtures("app")
 ALLOWED = {"p", "a", "em", "strong", "code", "pre", "br", "hr", "ul", "ol", "li", "blockquote",
            "h2", "h3", "h4"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from app.models import (
@@ -73,6 +74,7 @@ def _jeannes_action(db) -> PlanItem:
 
 # Understand my condition -------------------------------------------------------------------
 
+@pytest.mark.db_engine
 def test_jeanne_reads_the_pages_of_her_conditions_in_english_else_french(
         signed_in, db, jeanne_id):
     _jeannes_shelf(db)
@@ -116,6 +118,7 @@ def test_dr_lefevres_read_of_jeannes_list_is_audited(signed_in, db, jeanne_id):
     assert [(e.patient_id, e.section, e.allowed) for e in audited] == [(jeanne_id, "plan", True)]
 
 
+@pytest.mark.db_engine
 def test_understand_makes_as_many_queries_with_20_pages_as_with_2(signed_in, db, jeanne_id):
     for n in range(2):
         _page(db, f"test-count-{n}", f"Page {n}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import func, select
 
 from app.carnet import queries
@@ -22,6 +23,9 @@ from app.models import (
 from app.types import utcnow
 
 from .conftest import EMAILS, persona
+
+# The demo territory loaded and reset on each engine.
+pytestmark = pytest.mark.db_engine
 
 
 def test_every_persona_exists_with_an_example_org_email(db, demo):

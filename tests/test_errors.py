@@ -45,6 +45,7 @@ def test_an_unknown_demo_account_is_a_404(demo_actions):
     assert response.status_code == 404
 
 
+@pytest.mark.db_engine
 def test_a_failing_request_leaves_nothing_behind(database_url, instance_path, engine):
     """One session per request, rolled back when the request fails."""
     from sqlmodel import Session, select

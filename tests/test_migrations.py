@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from app import create_app
 from app.db import current_revision, head_revision, upgrade
 from app.models import metadata
+
+# The migrations and the models, compared on each engine.
+pytestmark = pytest.mark.db_engine
 
 
 def test_empty_database_is_upgraded_to_head(engine):

@@ -11,6 +11,9 @@ from sqlmodel import Session
 
 from app.models import Account, ConsentEvent, ConsentKind, Patient, Role, SymptomReport
 
+# Column types: aware datetimes, enums, JSON, unique constraints.
+pytestmark = pytest.mark.db_engine
+
 
 def _account(db: Session, email: str = "test.person@example.net") -> Account:
     account = Account(email=email, first_name="Test", last_name="Person", role=Role.PATIENT,

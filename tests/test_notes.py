@@ -97,6 +97,7 @@ def test_a_note_is_not_kept_when_its_readers_cannot_be_told(app, engine, db, jea
     assert stored(db, CARNET_TABLES) == before
 
 
+@pytest.mark.db_engine
 def test_unread_notes_are_new_for_the_reader_until_she_has_read_the_notebook(
     signed_in, jeanne_id
 ):
@@ -123,6 +124,7 @@ def test_jeannes_home_counts_the_notes_she_has_not_read(signed_in, jeanne_id):
     assert "No new note." in jeanne.get(f"/carnet/{jeanne_id}/").get_data(as_text=True)
 
 
+@pytest.mark.db_engine
 def test_the_notebook_shows_20_notes_a_page_newest_first(signed_in, db, jeanne_id):
     author = persona(db, "amina")
     db.add_all(Note(patient_id=jeanne_id, author_account_id=author.id,

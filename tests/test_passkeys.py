@@ -100,6 +100,7 @@ def test_sign_in_is_refused(jeanne_with_passkey, forge, words):
     _refused(jeanne, jeanne.sign_in(**forge), words)
 
 
+@pytest.mark.db_engine
 def test_a_replayed_challenge_is_refused(jeanne_with_passkey):
     jeanne = jeanne_with_passkey
     options = jeanne.sign_in_options()
@@ -109,6 +110,7 @@ def test_a_replayed_challenge_is_refused(jeanne_with_passkey):
     _refused(jeanne, jeanne.post("/sign-in/verify", {"credential": credential}), "expired")
 
 
+@pytest.mark.db_engine
 def test_an_expired_challenge_is_refused(jeanne_with_passkey, db):
     jeanne = jeanne_with_passkey
     options = jeanne.sign_in_options()
@@ -163,6 +165,7 @@ def test_a_truncated_answer_of_a_real_passkey_is_refused(jeanne_with_passkey):
     _refused(jeanne, jeanne.post("/sign-in/verify", {"credential": credential}), "")
 
 
+@pytest.mark.db_engine
 @pytest.mark.parametrize("flag", ["used", "expired", "unknown"])
 def test_an_invitation_that_cannot_be_used_is_refused(jeanne, db, flag):
     from app.models import Invitation

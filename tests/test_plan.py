@@ -67,6 +67,7 @@ def _audit_trail(db, name: str) -> list[tuple[str, bool]]:
 
 # Concurrent edits --------------------------------------------------------------------------
 
+@pytest.mark.db_engine
 def test_when_two_professionals_edit_the_same_item_the_first_save_wins(signed_in, db, jeanne_id):
     lefevre, amina = signed_in("lefevre"), signed_in("amina")
     item = _item(db, JEANNES_ACTION)
@@ -106,6 +107,7 @@ def test_after_a_refused_save_both_versions_are_in_the_items_history(signed_in, 
     assert "Title: Me peser chaque matin, à jeun → Me peser sur la même balance" in page
 
 
+@pytest.mark.db_engine
 def test_a_status_saved_from_a_stale_page_is_refused(signed_in, db, jeanne_id):
     jeanne, lefevre = signed_in("jeanne"), signed_in("lefevre")
     item = _item(db, JEANNES_ACTION)

@@ -10,10 +10,15 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from app import create_app
 
 from .push_actions import jeanne_reports, subscribe
 from .push_service import PushService
+
+# A worker thread committing beside the web requests.
+pytestmark = pytest.mark.db_engine
 
 
 def _threads() -> list[threading.Thread]:

@@ -18,6 +18,9 @@ from app.types import utcnow
 
 from .conftest import persona
 
+# Claims: FOR UPDATE SKIP LOCKED on PostgreSQL, compare-and-set on SQLite.
+pytestmark = pytest.mark.db_engine
+
 LEASE = timedelta(seconds=120)
 DUE = [Notification.status == DeliveryStatus.PENDING]
 

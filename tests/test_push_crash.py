@@ -13,6 +13,7 @@ import subprocess
 import time
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from app.models import DeliveryStatus, Notification
@@ -22,6 +23,9 @@ from app.types import utcnow
 from .conftest import persona
 from .push_actions import notes_for_lefevre, worker_process
 from .push_service import PushService
+
+# A killed worker's leases, taken over by another.
+pytestmark = pytest.mark.db_engine
 
 COUNT = 500
 

@@ -27,7 +27,6 @@ from .carnet_actions import field_error, stored
 from .conftest import persona
 
 PARIS = ZoneInfo("Europe/Paris")
-pytestmark = pytest.mark.usefixtures("app")  # the conftest's rate limiter needs an app
 
 
 def paris(day: int, hour: int, minute: int = 0, month: int = 1) -> datetime:
@@ -160,6 +159,7 @@ def test_jeanne_wants_nothing_at_all(signed_in, db):
     assert saved.urgent_during_quiet  # not hers to choose: left as it was
 
 
+@pytest.mark.db_engine
 def test_saving_twice_keeps_one_row(signed_in, db):
     claire = signed_in("claire")
     claire.post("/me/notifications/preferences", kinds=["note_added"])

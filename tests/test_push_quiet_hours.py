@@ -32,6 +32,9 @@ from .conftest import persona
 from .push_actions import jeanne_reports, row_for, subscribe
 from .push_service import PushService
 
+# Held notifications and the digest: time windows in SQL, two workers.
+pytestmark = pytest.mark.db_engine
+
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -30,8 +30,10 @@ from app.push.worker import Relay
 from .carnet_actions import carnet_id
 from .conftest import persona
 
+# Scheduled jobs: time windows in SQL, two workers at once.
+pytestmark = pytest.mark.db_engine
+
 PARIS = ZoneInfo("Europe/Paris")
-pytestmark = pytest.mark.usefixtures("app")  # the conftest's rate limiter needs an app
 
 
 def paris(day: int, hour: int, minute: int = 0) -> datetime:

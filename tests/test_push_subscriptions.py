@@ -84,6 +84,7 @@ def test_jeanne_turns_notifications_on_for_her_phone(jeanne, db, new_subscriptio
     assert body["endpoint"] not in page  # the address is a capability: not printed
 
 
+@pytest.mark.db_engine
 def test_the_same_subscription_twice_is_one_device(jeanne, db, new_subscription):
     body = new_subscription()
     _post_json(jeanne, "/push/subscriptions", body)

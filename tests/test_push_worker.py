@@ -153,6 +153,7 @@ def test_a_device_the_push_service_says_is_gone_is_forgotten(db, service, relay,
     assert db.get(Notification, row.id).status == DeliveryStatus.DROPPED
 
 
+@pytest.mark.db_engine
 def test_429_is_retried_no_sooner_than_retry_after(db, service, relay, lefevre_device):
     service.answer(lefevre_device, 429, {"Retry-After": "2"})
     row = row_for(jeanne_reports(db), db, "lefevre")
@@ -171,6 +172,7 @@ def test_429_is_retried_no_sooner_than_retry_after(db, service, relay, lefevre_d
     assert _delivery(db, row).status == DeliveryStatus.SENT
 
 
+@pytest.mark.db_engine
 def test_500_is_retried_with_growing_delays_then_given_up(db, service, relay, lefevre_device):
     tries = relay.settings.max_attempts
     for _ in range(tries):
@@ -301,6 +303,7 @@ def test_a_person_without_a_device_is_not_waited_for(db, service, relay, lefevre
     assert db.get(Notification, amina.id).last_error == "no device"
 
 
+@pytest.mark.db_engine
 def test_the_drain_command_sends_everything_due_and_exits(app, db, service, lefevre_device):
     jeanne_reports(db)
     result = app.test_cli_runner().invoke(args=["worker", "--drain"])

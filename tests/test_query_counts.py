@@ -27,6 +27,9 @@ from app.types import utcnow
 
 from .conftest import DemoActions, persona
 
+# SQL query counts.
+pytestmark = pytest.mark.db_engine
+
 CARNET_PAGES = [
     "/carnet/{id}/",
     "/carnet/{id}/plan",

@@ -67,6 +67,7 @@ def test_the_inbox_is_for_professionals(signed_in, name):
     assert signed_in(name).get("/inbox").status_code == 404
 
 
+@pytest.mark.db_engine
 def test_the_inbox_makes_as_many_queries_with_1000_reports_as_with_10(
     signed_in, engine, db, jeanne_id
 ):

@@ -60,6 +60,7 @@ def test_a_caregivers_report_tells_the_team_not_the_caregiver_nor_lucas(signed_i
     assert set(told) == TEAM and all(told.values())
 
 
+@pytest.mark.db_engine
 def test_a_replay_tells_no_one_again(signed_in, db, jeanne_id):
     jeanne = signed_in("jeanne")
     form = report_form(db)

@@ -17,6 +17,9 @@ from .carnet_actions import Browser
 from .conftest import CSRF_META, persona
 from .symptom_actions import report_form
 
+# Report replays and dates kept offline.
+pytestmark = pytest.mark.db_engine
+
 
 def test_a_signed_in_phone_gets_a_fresh_token_that_no_cache_keeps(signed_in, db):
     response = signed_in("jeanne").get("/symptoms/csrf-token")

@@ -21,8 +21,6 @@ from app.symptoms.questionnaires import (
     read_directory,
 )
 
-pytestmark = pytest.mark.usefixtures("app")
-
 SEED = json.loads((DIRECTORY / "heart_failure.fr.json").read_text(encoding="utf-8"))
 
 

@@ -174,6 +174,7 @@ def _count_queries(engine, client, path: str) -> int:
     return len(statements)
 
 
+@pytest.mark.db_engine
 @pytest.mark.parametrize("name", ["jeanne", "lefevre"])
 def test_the_reports_make_as_many_queries_with_1000_reports_as_with_10(
     signed_in, engine, db, jeanne_id, name

@@ -68,6 +68,7 @@ def test_an_urgent_report_says_which_rule_fired_and_to_call_15(signed_in, db, je
     assert 'href="tel:15"' in page and "call 15 now" in page
 
 
+@pytest.mark.db_engine
 def test_weight_gained_over_three_days_makes_the_report_urgent(signed_in, db, jeanne_id):
     forget_heart_reports(db, jeanne_id)
     jeanne = signed_in("jeanne")
@@ -105,6 +106,7 @@ def test_someone_else_cannot_read_the_confirmation_of_a_report(signed_in, db, je
     assert signed_in("claire").get(location).status_code == 404
 
 
+@pytest.mark.db_engine
 def test_a_replay_gets_the_same_answer_and_stores_one_report(signed_in, db, jeanne_id):
     jeanne = signed_in("jeanne")
     form = report_form(db, note="Une fois.")
@@ -115,6 +117,7 @@ def test_a_replay_gets_the_same_answer_and_stores_one_report(signed_in, db, jean
     assert len(_reports(db, jeanne_id)) == count
 
 
+@pytest.mark.db_engine
 def test_a_replay_still_gets_its_answer_after_the_questionnaire_was_retired(
     signed_in, db, jeanne_id
 ):
@@ -209,6 +212,7 @@ def test_a_retired_questionnaire_version_is_refused(signed_in, db, jeanne_id):
     assert "This questionnaire has changed since you opened it." in page
 
 
+@pytest.mark.db_engine
 def test_a_uuid_reused_for_other_answers_is_refused(signed_in, db, jeanne_id):
     jeanne = signed_in("jeanne")
     form = report_form(db)
@@ -226,6 +230,7 @@ def test_a_bad_client_uuid_is_refused(signed_in, db, jeanne_id, client_id):
     assert "This form is not valid any more." in page
 
 
+@pytest.mark.db_engine
 def test_a_uuid_of_another_patients_report_is_refused(signed_in, db, jeanne_id):
     karim_report = db.exec(select(SymptomReport).where(
         SymptomReport.patient_id != jeanne_id)).first()
@@ -264,6 +269,7 @@ def test_the_diabetes_questionnaire_is_the_other_choice(signed_in, db, jeanne_id
     assert [rule["key"] for rule in report.fired_rules] == ["glycaemia_low", "foot_wound"]
 
 
+@pytest.mark.db_engine
 def test_the_same_uuid_sent_twice_at_once_stores_one_report(app, engine, db, jeanne_id,
                                                             monkeypatch):
     """The second request passed the replay check before the first one stored the report:

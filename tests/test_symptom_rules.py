@@ -10,9 +10,6 @@ import pytest
 from app.symptoms.questionnaires import read_directory
 from app.symptoms.rules import Earlier, fired_rules, fires, trend_days
 
-# The rate limiter of the shared fixtures needs the app, even here.
-pytestmark = pytest.mark.usefixtures("app")
-
 NOW = datetime(2025, 3, 14, 8, 15, tzinfo=UTC)
 DEFINITIONS = {(q.code, q.language): q.definition for q in read_directory()}
 

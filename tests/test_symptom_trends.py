@@ -109,6 +109,7 @@ def test_a_number_chart_fits_its_values_and_its_thresholds(app, db, jeanne_id):
         assert trends.chart_number(glycaemia.item, 1.254) == "1,25"  # French by default
 
 
+@pytest.mark.db_engine
 def test_the_period_is_30_or_90_days(signed_in, db, jeanne_id):
     forget_heart_reports(db, jeanne_id)
     _diary(db, jeanne_id, 1, days=60)
@@ -150,6 +151,7 @@ def test_a_professional_reading_the_trends_is_audited_and_marc_opposed_gets_404(
     assert signed_in("karim").get(f"/carnet/{jeanne_id}/symptoms/trends").status_code == 404
 
 
+@pytest.mark.db_engine
 @pytest.mark.parametrize("name", ["jeanne", "lefevre"])
 def test_the_trends_make_as_many_queries_with_1000_reports_as_with_10(
     signed_in, engine, db, jeanne_id, name

@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import http_ece
@@ -68,6 +69,8 @@ class PushService:
     problems: list[str] = field(default_factory=list)
     devices: dict[str, Device] = field(default_factory=dict)
     answers: dict[str, deque] = field(default_factory=dict)
+    # Called with each decrypted payload before it is answered (the sender waits meanwhile).
+    gate: Callable[[dict], None] | None = None
     _verified: dict[str, dict] = field(default_factory=dict)
 
     def start(self) -> PushService:
@@ -114,6 +117,11 @@ class PushService:
         except Exception as error:  # a test failure, reported by the test
             self.problems.append(f"{type(error).__name__}: {error}")
             return Response(status=400)(environ, start_response)
+        if self.gate is not None:
+            try:
+                self.gate(payload)
+            except Exception as error:  # a test failure, reported by the test
+                self.problems.append(f"gate: {type(error).__name__}: {error}")
         status, extra = self.answers[token].popleft() if self.answers[token] else (201, {})
         self.received.append(Received(token, headers, claims, payload, status))
         return Response(status=status, headers=extra)(environ, start_response)

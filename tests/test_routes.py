@@ -7,6 +7,8 @@ import hashlib
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 from sqlmodel import select
 
 from app.models import Appointment, Patient, PlanItem, metadata
@@ -62,11 +64,26 @@ def test_every_state_changing_route_refuses_a_request_without_csrf_token(
 ):
     if who:
         demo_actions.sign_in(who)
+    refused = _csrf_messages(app)
     before = _snapshot(db.get_bind())
     for method, path in _urls(app, db, STATE_CHANGING):
         response = demo_actions.client.open(path, method=method, data={"name": "x"})
-        assert response.status_code in (400, 404), (method, path, response.status_code)
+        # Refused for the missing token itself, not for anything else (a 404 would not tell).
+        assert response.status_code == 400, (method, path, response.status_code)
+        assert any(message in response.get_data(as_text=True) for message in refused), (
+            method, path)
     assert _snapshot(db.get_bind()) == before
+
+
+def _csrf_messages(app) -> set[str]:
+    """The CSRF refusal's message in each language of the app, as its pages write it."""
+    messages = set()
+    for language in app.config["LANGUAGES"]:
+        with app.test_request_context(), force_locale(language):
+            messages.add(str(escape(gettext(
+                "The form had expired. Please reload the page and try again."))))
+    assert len(messages) == len(app.config["LANGUAGES"])  # each catalogue translates it
+    return messages
 
 
 @pytest.mark.parametrize("who", [None, "jeanne", "lefevre", "claire", "francoise"])

@@ -1,6 +1,6 @@
 """The suite's PostgreSQL database is its own, and it is gone once a run ends however it ends.
 
-Each case runs a small suite of its own (pytest in a subprocess, with this folder's fixtures)
+Most cases run a small suite of their own (pytest in a subprocess, with this folder's fixtures)
 against the PostgreSQL server of TEST_DATABASE_URL; that suite writes down the name of its
 database, then passes, fails or is interrupted.
 """
@@ -16,8 +16,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from .databases import exists
+from app.config import sqlalchemy_url
+
+from .databases import MACHINE, PREFIX, exists, own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -73,3 +76,24 @@ def test_the_runs_own_database_is_dropped_when_the_run(tmp_path, ending):
     name = name_file.read_text()
     assert name.startswith("carnet_test_")
     assert not exists(SERVER, name), output
+
+
+def test_a_killed_runs_database_is_dropped_by_the_next_run_not_a_live_ones():
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = f"{PREFIX}{MACHINE}_{gone}_0000dead"  # its run was SIGKILLed: nothing dropped it
+    live = f"{PREFIX}{MACHINE}_{os.getpid()}_0000live"  # this run is alive
+    admin = sa.create_engine(sqlalchemy_url(SERVER), isolation_level="AUTOCOMMIT",
+                             poolclass=sa.NullPool)
+    try:
+        with admin.connect() as connection:
+            for name in (dead, live):
+                connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+        with own_database(SERVER):
+            assert not exists(SERVER, dead)
+            assert exists(SERVER, live)
+    finally:
+        with admin.connect() as connection:
+            for name in (dead, live):
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

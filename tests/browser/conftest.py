@@ -5,12 +5,21 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Locator,
+    Page,
+    Response,
+    sync_playwright,
+)
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
@@ -116,5 +125,74 @@ def sign_in_by_demo(page: Page, full_name: str) -> None:
     """Sign in with a click on the demo page, checking that page on the way."""
     page.goto("/demo/")
     assert_accessible(page)
-    page.get_by_role("button", name=re.compile(re.escape(full_name))).click()
-    page.wait_for_load_state("load")
+    follow(page, page.get_by_role("button", name=re.compile(re.escape(full_name))))
+
+
+# -- Actions that wait for what they start --------------------------------------------------
+# A click only starts things. Waiting for the "load" state after it is a race: it answers at
+# once while the old page is still shown, already loaded. So each click that opens a page or
+# swaps a part of one goes through a helper that waits for that very event.
+
+
+def _locator(page: Page, target: Locator | str) -> Locator:
+    return page.locator(target) if isinstance(target, str) else target
+
+
+def follow(page: Page, target: Locator | str, **navigation) -> Response | None:
+    """Click ``target`` (a link, a form's button, or a button whose script then opens a
+    page) and wait until the page it opens has loaded; return that page's answer.
+
+    ``navigation`` goes to ``page.expect_navigation``: ``url=`` waits for a later page.
+    """
+    with page.expect_navigation(**navigation) as opened:
+        _locator(page, target).click()
+    return opened.value
+
+
+# One outcome per click: the swap settled, or the htmx error that stopped it.
+_AWAIT_SWAP = """() => {
+  const names = ["htmx:afterSettle", "htmx:responseError", "htmx:sendError",
+                 "htmx:swapError", "htmx:targetError"];
+  window.__carnetSwap = new Promise((resolve) => {
+    const done = (event) => {
+      names.forEach((name) => document.removeEventListener(name, done));
+      const status = event.detail && event.detail.xhr ? ` ${event.detail.xhr.status}` : "";
+      resolve(event.type === "htmx:afterSettle" ? "settled" : event.type + status);
+    };
+    names.forEach((name) => document.addEventListener(name, done));
+  });
+}"""
+
+
+def swap(page: Page, target: Locator | str, *, js: bool = True) -> None:
+    """Click ``target``, which htmx answers in place, and wait until the answer is swapped
+    in and settled. Without JavaScript (``js=False``) the same link or form opens a page
+    instead: wait for it as ``follow`` does."""
+    if not js:
+        follow(page, target)
+        return
+    page.evaluate(_AWAIT_SWAP)
+    _locator(page, target).click()
+    # wait_for_function awaits a promise its function returns, within its timeout.
+    outcome = page.wait_for_function("() => window.__carnetSwap").json_value()
+    assert outcome == "settled", outcome
+
+
+def worker_registration(page: Page, scope: str) -> tuple[CDPSession, str]:
+    """A DevTools session on ``page`` and the id of the service worker registration for
+    ``scope``, which the DevTools protocol needs to push or to sync."""
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp.send("ServiceWorker.enable")
+    # Chromium reports the registrations in events sent after its answer to `enable`, and
+    # the sync API hands events over only while it waits on the browser: wait in 20 ms steps
+    # until the event is here (the steps only let it in; the event ends the loop).
+    deadline = time.monotonic() + 10
+    while not (found := [r for r in registrations
+                         if r["scopeURL"] == scope and not r["isDeleted"]]):
+        assert time.monotonic() < deadline, f"no service worker registration for {scope}"
+        page.wait_for_timeout(20)
+    return cdp, found[0]["registrationId"]

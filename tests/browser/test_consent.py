@@ -12,18 +12,15 @@ from app.models import Account, ConsentEvent, Patient
 from app.types import utcnow
 from tests.conftest import persona
 
-from .conftest import assert_accessible, new_context, sign_in_by_demo
+from .conftest import assert_accessible, follow, new_context, sign_in_by_demo
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_jeanne_stops_showing_her_notebook_to_the_pharmacist(
-    browser, live_server, demo, db, language
-):
+def test_jeanne_stops_showing_her_notebook_to_the_pharmacist(browser, live_server, demo, db):
     jeanne = persona(db, "jeanne")
     carnet = db.exec(select(Patient.id).where(Patient.account_id == jeanne.id)).one()
     marc = persona(db, "marc")
-    context = new_context(browser, live_server.url, locale=language, service_workers="block")
+    context = new_context(browser, live_server.url, service_workers="block")
     page = context.new_page()
     sign_in_by_demo(page, "Jeanne Martin")
 
@@ -31,8 +28,7 @@ def test_jeanne_stops_showing_her_notebook_to_the_pharmacist(
     assert_accessible(page)
     switch = page.locator(f"#person-{marc.id} form:has(input[name=section][value=notes]) button")
     expect(switch).to_have_attribute("aria-pressed", "true")
-    switch.click()
-    page.wait_for_load_state("load")
+    follow(page, switch)
     expect(page.locator(
         f"#person-{marc.id} form:has(input[name=section][value=notes]) button"
     )).to_have_attribute("aria-pressed", "false")
@@ -47,11 +43,8 @@ def test_jeanne_stops_showing_her_notebook_to_the_pharmacist(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_jeanne_invites_her_son_to_write_notes_until_a_date(
-    browser, live_server, demo, db, language
-):
-    context = new_context(browser, live_server.url, locale=language, service_workers="block")
+def test_jeanne_invites_her_son_to_write_notes_until_a_date(browser, live_server, demo, db):
+    context = new_context(browser, live_server.url, service_workers="block")
     page = context.new_page()
     sign_in_by_demo(page, "Jeanne Martin")
     page.goto("/me/caregivers/invite")
@@ -62,8 +55,7 @@ def test_jeanne_invites_her_son_to_write_notes_until_a_date(
     page.locator("input[name=sections][value=notes]").check()
     page.locator("#may_write_notes").check()
     page.locator("#until").fill((utcnow() + timedelta(days=30)).date().isoformat())
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state("load")
+    follow(page, "form button[type=submit]")
     expect(page.locator("figure.qr svg")).to_be_visible()
     assert_accessible(page)
     paul = db.exec(select(Account).where(Account.email == "paul.martin@example.net")).one()
@@ -74,23 +66,19 @@ def test_jeanne_invites_her_son_to_write_notes_until_a_date(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_nadia_asks_jeanne_to_let_the_social_worker_in(browser, live_server, demo, db, language):
+def test_nadia_asks_jeanne_to_let_the_social_worker_in(browser, live_server, demo, db):
     carnet = db.exec(select(Patient.id).where(Patient.account_id == persona(db, "jeanne").id)).one()
-    context = new_context(browser, live_server.url, locale=language, service_workers="block")
+    context = new_context(browser, live_server.url, service_workers="block")
     page = context.new_page()
     sign_in_by_demo(page, "Nadia Haddad")
     page.goto(f"/carnet/{carnet}/team")
-    page.locator(f"a[href='/carnet/{carnet}/team/ask-access']").click()
-    page.wait_for_load_state("load")
+    follow(page, f"a[href='/carnet/{carnet}/team/ask-access']")
     assert_accessible(page)
-    page.locator("form button[type=submit]").click()  # nothing chosen: each field says why
-    page.wait_for_load_state("load")
+    follow(page, "form button[type=submit]")  # nothing chosen: each field says why
     expect(page.locator(".field-error")).to_have_count(3)
     assert_accessible(page)
     page.locator("#professional").select_option(str(persona(db, "lucas").id))
     page.locator("input[name=sections][value=appointments]").check()
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state("load")
+    follow(page, "form button[type=submit]")
     assert page.url.endswith(f"/carnet/{carnet}/team")
     context.close()

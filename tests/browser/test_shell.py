@@ -3,30 +3,47 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from .conftest import LiveServer, assert_accessible, new_context, sign_in_by_demo
+from .conftest import LiveServer, assert_accessible, follow, new_context, sign_in_by_demo
 
 WORDS = {
-    "fr": {"next": "Prochain rendez-vous", "attending": "Médecin traitant",
+    "fr": {"next": "Prochain rendez-vous", "attending": "Médecin traitant", "home": "Accueil",
            "nav": ["Plan", "Rendez-vous", "Équipe", "Moi"], "offline": "Pas de réseau"},
-    "en": {"next": "Next appointment", "attending": "Attending doctor",
+    "en": {"next": "Next appointment", "attending": "Attending doctor", "home": "Home",
            "nav": ["Plan", "Appointments", "Team", "Me"], "offline": "No network"},
 }
+# The language switch names each language in itself, whatever the page's language.
+SWITCH = {"fr": "Français", "en": "English"}
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_jeanne_signs_in_and_sees_her_next_appointment_and_her_doctor(
-    browser, live_server, demo, language
-):
-    context = new_context(browser, live_server.url, locale=language)
+def test_jeanne_signs_in_and_sees_her_next_appointment_and_her_doctor(browser, live_server, demo):
+    """The French and English smoke journey: Jeanne's French browser shows her home and menu
+    in French; the language switch on "Me" shows them in English, then French again."""
+    context = new_context(browser, live_server.url, locale="fr")
     page = context.new_page()
-    words = WORDS[language]
     sign_in_by_demo(page, "Jeanne Martin")
+    _sees_her_home(page, "fr")
+    _walks_the_menu(page, "fr")  # "Me" comes last: the language switch is there
 
+    _switches_to(page, "en")
+    _goes_home(page, "en")
+    _sees_her_home(page, "en")
+    _walks_the_menu(page, "en")
+
+    _switches_to(page, "fr")
+    _goes_home(page, "fr")
+    _sees_her_home(page, "fr")
+    context.close()
+
+
+def _sees_her_home(page: Page, language: str) -> None:
+    words = WORDS[language]
+    expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.get_by_role("heading", name=words["next"])).to_be_visible()
     next_appointment = page.locator("article.card--highlight")
     expect(next_appointment).to_contain_text("Dr Paul Lefèvre")
@@ -35,12 +52,30 @@ def test_jeanne_signs_in_and_sees_her_next_appointment_and_her_doctor(
     expect(contacts).to_contain_text("Dr Paul Lefèvre")
     assert_accessible(page)
 
-    for label in words["nav"]:
+
+def _walks_the_menu(page: Page, language: str) -> None:
+    for label in WORDS[language]["nav"]:
         link = page.get_by_role("navigation").get_by_role("link", name=label, exact=True)
-        link.click()
+        follow(page, link)
         expect(link).to_have_attribute("aria-current", "page")
+        expect(page.locator("html")).to_have_attribute("lang", language)
         assert_accessible(page)
-    context.close()
+
+
+def _switches_to(page: Page, language: str) -> None:
+    """Press the language switch's button for ``language``: the same page comes back in it."""
+    path = urlsplit(page.url).path
+    switch = page.locator("form.lang-switch")
+    follow(page, switch.get_by_role("button", name=SWITCH[language], exact=True))
+    assert urlsplit(page.url).path == path
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(switch.get_by_role("button", name=SWITCH[language], exact=True)).to_have_attribute(
+        "aria-pressed", "true")
+
+
+def _goes_home(page: Page, language: str) -> None:
+    follow(page, page.get_by_role("navigation").get_by_role(
+        "link", name=WORDS[language]["home"], exact=True))
 
 
 @pytest.mark.browser
@@ -54,8 +89,7 @@ def test_the_service_worker_registers_and_a_visited_page_shows_offline(browser, 
         assert scope == server.url + "/"
         page.reload()  # now controlled by the service worker, which keeps the pages it serves
         page.wait_for_function("navigator.serviceWorker.controller !== null")
-        page.get_by_role("navigation").get_by_role("link", name="Plan").click()
-        page.wait_for_load_state("load")
+        follow(page, page.get_by_role("navigation").get_by_role("link", name="Plan"))
         plan_url = page.url
         plan_title = page.locator("h1").inner_text()
 
@@ -96,6 +130,8 @@ def test_jeannes_home_weighs_less_than_45_kb_compressed_on_first_load(browser, l
     cdp.on("Network.loadingFinished",
            lambda event: sizes.__setitem__(event["requestId"], event["encodedDataLength"]))
 
+    # Every byte of the first load, some of it fetched after the load event: no event says
+    # that the browser is done, so wait for a quiet network (and the DevTools events with it).
     page.goto("/")
     page.wait_for_load_state("networkidle")
     page.evaluate("fetch('/manifest.webmanifest').then(r => r.text())")
@@ -123,14 +159,11 @@ def test_pages_fit_a_small_phone_and_200_percent_zoom(browser, live_server, demo
     page = context.new_page()
     sign_in_by_demo(page, "Jeanne Martin")
     for link in ("Plan", "Rendez-vous", "Équipe", "Moi", "Accueil"):
-        page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
-        page.wait_for_load_state("load")
+        follow(page, page.get_by_role("navigation").get_by_role("link", name=link, exact=True))
         _fits(page)
-    with page.expect_navigation():
-        page.get_by_role("link", name="Comprendre ma maladie").click()
+    follow(page, page.get_by_role("link", name="Comprendre ma maladie"))
     _fits(page)
-    with page.expect_navigation():
-        page.locator("main ul a").first.click()
+    follow(page, page.locator("main ul a").first)
     _fits(page)
     # The authoring space is for a desktop first, but it must not break on a phone either.
     sign_in_by_demo(page, "Françoise Petit")
@@ -138,17 +171,14 @@ def test_pages_fit_a_small_phone_and_200_percent_zoom(browser, live_server, demo
     for selector in ("main a[href^='/authoring/pages/']:not([href$='/new'])",
                      "main a[href^='/authoring/questionnaires/']"):
         page.goto("/authoring/")
-        with page.expect_navigation():
-            page.locator(selector).first.click()
+        follow(page, page.locator(selector).first)
         _fits(page)
-    with page.expect_navigation():
-        page.locator("a[href$='/try']").click()
+    follow(page, "a[href$='/try']")
     _fits(page)
     context.close()
 
 
-def _fits(page) -> None:
-    page.wait_for_load_state("load")
+def _fits(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
     small = page.evaluate("""() => [...document.querySelectorAll(
             'nav a, main a.button, button, input:not([type=hidden]), select, textarea')]

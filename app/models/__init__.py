@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from .accounts import Account, Invitation, Passkey, RecoveryCode, WebAuthnChallenge
+from .accounts import Account, AccountSession, Invitation, Passkey, RecoveryCode, WebAuthnChallenge
 from .base import SECTIONS
 from .carnet import (
     Appointment,
@@ -26,6 +26,7 @@ __all__ = [
     "AccessLink",
     "AccessRequest",
     "Account",
+    "AccountSession",
     "Appointment",
     "AppointmentQuestion",
     "AppointmentRevision",

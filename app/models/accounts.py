@@ -41,6 +41,29 @@ class Account(SQLModel, table=True):
         return (self.first_name[:1] + self.last_name[:1]).upper()
 
 
+class AccountSession(SQLModel, table=True):
+    """A signed-in browser, known to the server: ending it here ends it everywhere.
+
+    The cookie holds a random token whose SHA-256 is ``token_hash``; a cookie whose session
+    has ended (sign-out, "sign out of every device", its passkey removed) or has outlived
+    its absolute lifetime is refused, even if it was copied before.
+    """
+
+    __tablename__ = "account_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # The passkey that signed it in (none for an invitation or a recovery code).
+    passkey_id: int | None = Field(default=None, foreign_key="passkey.id", index=True)
+    created_at: datetime = created_field()
+    expires_at: datetime = time_field(nullable=False)  # the absolute lifetime
+    ended_at: datetime | None = time_field()
+    # Secrets to show once (new recovery codes, a private link), read and cleared by the
+    # next page: kept here rather than in the cookie, which is signed but not encrypted.
+    shown_once: dict = json_field(dict)
+
+
 class Passkey(SQLModel, table=True):
     """A WebAuthn credential of an account."""
 

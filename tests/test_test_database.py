@@ -56,7 +56,15 @@ def _suite(tmp_path: Path, ending: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.conftest",
          "--rootdir", str(tmp_path), "-q", str(suite)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A job started in the background of a script ignores SIGINT, and so does what it
+    # starts (Python then installs no KeyboardInterrupt handler): give the small suite the
+    # default a terminal gives, so that "Ctrl-C" reaches it wherever this suite runs.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("ending", list(ENDINGS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,10 +19,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and a patient lock timeout."""
+    """An engine for ``url``; SQLite gets foreign keys on and a patient lock timeout.
+
+    Its errors never quote the statement's parameters: they are what people wrote.
+    """
     url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False},
+                                  hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -31,7 +36,7 @@ def make_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def get_session() -> Session:
@@ -48,6 +53,29 @@ def close_session(exc: BaseException | None = None) -> None:
         if exc is not None or session.in_transaction():
             session.rollback()
         session.close()
+
+
+def discard_session() -> None:
+    """End the request's transaction at once (for error pages), whatever state it is in.
+
+    A failed flush leaves the session unusable until rolled back, and a dead connection
+    may refuse even that. What the request had loaded (the signed-in account, the carnet
+    being viewed) stays readable, detached, for the page; an object the view had already
+    expired could only be read from the database again, so it leaves ``g`` instead.
+    """
+    session = g.pop("db", None)
+    if session is None:
+        return
+    session.expunge_all()  # before the rollback, which would expire them all
+    # A connection that is gone has nothing left to roll back, and may say so.
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        session.rollback()
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        session.close()
+    for name in ("account", "account_session", "carnet", "carnet_owner"):
+        row = g.get(name)
+        if row is not None and sa.inspect(row).expired_attributes:
+            g.pop(name)
 
 
 def alembic_config(url: str) -> Config:

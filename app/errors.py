@@ -1,17 +1,35 @@
-"""Friendly, translated error pages; no stack trace ever reaches the browser."""
+"""Friendly, translated error pages; no stack trace reaches the browser, no value the log.
+
+Every error page first ends the request's database transaction. A failed write leaves the
+session unusable: a page rendered with it failed in turn, Flask logged the chained
+exception with the SQL parameters (the note's text), and the person got Werkzeug's bare
+English page without our headers.
+"""
 
 from __future__ import annotations
 
 import logging
-import traceback
+import secrets
 
 import sqlalchemy as sa
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from . import logs
+from .db import discard_session
+
 log = logging.getLogger(__name__)
+
+
+def request_id() -> str:
+    """A short random name of this request: in its ``X-Request-Id``, on its error page and in
+    its log lines, so that a person can quote it and the log line be found."""
+    if "request_id" not in g:
+        g.request_id = secrets.token_hex(4)
+    return g.request_id
 
 
 def _titles() -> dict[int, tuple[str, str]]:
@@ -30,17 +48,37 @@ def _titles() -> dict[int, tuple[str, str]]:
 
 
 def render_error(status: int, detail: str | None = None):
-    """Render the error page for ``status`` without touching the database."""
+    """The error page for ``status`` (JSON to a JSON request), after ending the request's
+    transaction; it reads nothing from the database."""
+    discard_session()
     title, message = _titles().get(
         status,
         (_("Something went wrong"), _("We are sorry. Please try again in a few minutes.")),
     )
+    # A server fault gets a reference the person can quote; a refusal needs none.
+    reference = request_id() if status >= 500 else None
     if request.is_json or request.accept_mimetypes.best == "application/json":
-        return jsonify(error=f"{title}. {message}"), status
+        body = {"error": f"{title}. {detail or message}"}
+        return jsonify(body | ({"reference": reference} if reference else {})), status
     g.error_page = True
-    body = render_template("errors/error.html", status=status, title=title, message=message,
-                           detail=detail)
-    return body, status
+    try:
+        page = render_template("errors/error.html", status=status, title=title,
+                               message=message, detail=detail, reference=reference)
+    except Exception as error:  # the last resort must not fail in turn
+        log.error("error page failed: %s [request %s]\n%s", logs.classes(error), request_id(),
+                  logs.describe(error))
+        page = (f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+                f"<p>{escape(message)}</p>" + (f"<p>{escape(reference)}</p>" if reference else ""))
+    return page, status
+
+
+def _request_line() -> str:
+    return f"{request.method} {request.endpoint or '(no route)'} [request {request_id()}]"
+
+
+def log_error(error: BaseException, what: str = "unhandled") -> None:
+    """Log ``error`` by class, request and frames only: its message may quote health data."""
+    log.error("%s %s on %s\n%s", what, logs.classes(error), _request_line(), logs.describe(error))
 
 
 def _http_error(error: HTTPException):
@@ -54,20 +92,33 @@ def _csrf_error(error: CSRFError):
 
 
 def _database_error(error: sa.exc.SQLAlchemyError):
-    log.error("database unavailable on %s %s: %s", request.method, request.path,
-              type(error).__name__)
+    log_error(error, "database unavailable:")
     return render_error(503)
 
 
 def _unexpected(error: Exception):
-    # The trace goes to the server log, never to the page; the exception's message is left
-    # out because database errors quote the values they were given (health data).
-    log.error("unhandled %s on %s %s\n%s", type(error).__name__, request.method, request.path,
-              "".join(traceback.format_tb(error.__traceback__)))
+    log_error(error)
     return render_error(500)
 
 
+def _log_exception(exc_info) -> None:
+    """Flask's own report of an exception no handler answered, without its message."""
+    error = exc_info[1]
+    if has_request_context():
+        log_error(error, "unhandled (no handler)")
+    else:
+        log.error("unhandled %s\n%s", logs.classes(error), logs.describe(error))
+
+
+def _tag_with_request_id(response):
+    response.headers["X-Request-Id"] = request_id()
+    return response
+
+
 def init_app(app: Flask) -> None:
+    logs.install()
+    app.log_exception = _log_exception  # type: ignore[method-assign]
+    app.after_request(_tag_with_request_id)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sa.exc.OperationalError, _database_error)

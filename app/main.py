@@ -70,9 +70,17 @@ def set_locale():
             g.account.locale = locale
             get_session().commit()
     target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
+    if not _local_path(target):
         target = url_for("main.home")
     return redirect(target)
+
+
+def _local_path(target: str) -> bool:
+    """Whether ``target`` is a path of this site to go back to: not another site
+    ("//evil.example", "/\\evil.example", which browsers read alike) and no control
+    character (a CR/LF would end the Location header and start another)."""
+    return (target.startswith("/") and not target.startswith(("//", "/\\"))
+            and target.isprintable())
 
 
 @bp.get("/offline")

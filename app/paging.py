@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import request
 
+from .ids import whole_number
+
 
 def page_number() -> int:
-    """The ``?page=`` asked for: a plain positive number, else the first page (never a 500:
-    "²" is a digit to Python but not a number to ``int``)."""
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1
+    """The ``?page=`` asked for: a plain positive number, else the first page."""
+    return whole_number(request.args.get("page", "1"), 1, 10**6 - 1) or 1
 
 
 def page_count(total: int, per_page: int) -> int:

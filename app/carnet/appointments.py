@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
+from ..ids import parse_id
 from ..models import (
     Account,
     Appointment,
@@ -65,10 +66,11 @@ def validate(values: dict[str, Any], professionals: set[int], now: datetime) -> 
     except ValueError:
         errors["kind"] = _("Choose a kind of appointment from the list.")
     raw = values.get("professional_id") or ""
+    professional = parse_id(str(raw))
     if raw == "":
         clean["professional_id"] = None
-    elif str(raw).isdigit() and int(raw) in professionals:
-        clean["professional_id"] = int(raw)
+    elif professional in professionals:
+        clean["professional_id"] = professional
     else:
         errors["professional_id"] = _("Choose a professional from the list.")
     try:

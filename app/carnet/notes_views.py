@@ -9,6 +9,7 @@ from sqlmodel import select
 from .. import policy
 from ..auth import login_required
 from ..db import get_session
+from ..ids import parse_id
 from ..models import AuditAction, Patient, Questionnaire, SymptomReport
 from ..paging import page_number
 from ..rendering import render
@@ -26,13 +27,14 @@ def _replied_report(patient: Patient, raw: str | None
     """
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 12):
+    report_id = parse_id(raw)
+    if report_id is None:
         abort(404)
     db = get_session()
     row = db.exec(
         select(SymptomReport, Questionnaire)
         .join(Questionnaire, Questionnaire.id == SymptomReport.questionnaire_id)
-        .where(SymptomReport.id == int(raw), SymptomReport.patient_id == patient.id)
+        .where(SymptomReport.id == report_id, SymptomReport.patient_id == patient.id)
     ).first()
     if row is None:
         abort(404)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
+from ..ids import parse_id
 from ..models import (
     Account,
     ActionStatus,
@@ -79,10 +80,11 @@ def validate(values: dict[str, Any], people: set[int],
             errors["status"] = _("Choose a status from the list.")
     if "responsible_account_id" in values:
         raw = values["responsible_account_id"]
+        person = parse_id(str(raw))
         if raw in (None, ""):
             clean["responsible_account_id"] = None
-        elif str(raw).isdigit() and int(raw) in people:
-            clean["responsible_account_id"] = int(raw)
+        elif person in people:
+            clean["responsible_account_id"] = person
         else:
             errors["responsible_account_id"] = _("Choose a person from the list.")
     if "due_date" in values:

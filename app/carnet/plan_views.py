@@ -11,6 +11,7 @@ from .. import policy
 from ..auth import login_required
 from ..content import reading
 from ..db import get_session
+from ..ids import MAX_ID, parse_id, whole_number
 from ..models import ActionStatus, Patient, PlanItem, PlanItemKind
 from ..rendering import render
 from . import bp, plan, queries
@@ -19,8 +20,8 @@ from .access import open_carnet
 FIELDS = ("title", "details", "status", "responsible_account_id", "due_date", "content_slug")
 
 
-def _item(patient: Patient, item_id: int) -> PlanItem:
-    item = get_session().get(PlanItem, item_id)
+def _item(patient: Patient, item_id: int | None) -> PlanItem:
+    item = get_session().get(PlanItem, item_id) if item_id is not None else None
     if item is None or item.patient_id != patient.id or item.archived_at is not None:
         abort(404)
     return item
@@ -56,8 +57,9 @@ def _page_slugs(context: dict, item: PlanItem | None = None) -> set[str]:
 
 
 def _base_version() -> int:
-    version = request.form.get("version", "")
-    return int(version) if version.isdigit() else -1
+    """The version the form was opened on; anything else is no version (a stale save)."""
+    version = whole_number(request.form.get("version", ""), 0, MAX_ID)
+    return -1 if version is None else version
 
 
 def _back_to(patient: Patient, item_id: int | None = None):
@@ -100,7 +102,7 @@ def new_item(patient_id: int):
     except ValueError:
         abort(404)
     parent_id = source.get("parent", "")
-    parent = _item(patient, int(parent_id)) if parent_id.isdigit() else None
+    parent = _item(patient, parse_id(parent_id)) if parent_id else None
     context = _context(patient)
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -14,6 +14,7 @@ from ..auth import login_required
 from ..carnet.access import open_carnet
 from ..carnet.validation import too_long
 from ..db import get_session
+from ..ids import parse_id
 from ..models import SECTIONS, Account, AuditEvent, ConsentEvent, Patient
 from ..paging import page_count, page_number
 from ..rendering import render
@@ -114,7 +115,7 @@ def _person(patient: Patient, outside_team: bool = False) -> ledger.Person:
     with ``outside_team``, for the care team, whose sharing is opposed part by part)."""
     grantee_id = request.form.get("grantee", "")
     around = {p.account.id: p for p in ledger.people_and_access(get_session(), patient)}
-    person = around.get(int(grantee_id)) if grantee_id.isdigit() else None
+    person = around.get(parse_id(grantee_id))
     if person is None or (outside_team and person.in_team):
         abort(404)
     return person

@@ -16,6 +16,7 @@ from ..auth import login_required
 from ..carnet.access import open_carnet
 from ..carnet.validation import InputError
 from ..db import get_session
+from ..ids import parse_id
 from ..models import Condition, ContentPage, ContentStatus, Patient, PlanItem, Questionnaire
 from ..policy import is_owner
 from . import authoring, feedback, reading, understand
@@ -107,9 +108,8 @@ def answer(slug: str):
     """Keep a "Was this clear?" answer about the version shown, without saying whose."""
     shown = _published_page(slug)
     db = get_session()
-    raw_id = request.form.get("page_id", "")
-    page = db.get(ContentPage, int(raw_id)) if raw_id.isascii() and raw_id.isdigit() and len(
-        raw_id) < 12 else None
+    page_id = parse_id(request.form.get("page_id", ""))
+    page = db.get(ContentPage, page_id) if page_id is not None else None
     if page is None or page.slug != slug or page.status != ContentStatus.PUBLISHED:
         return _page_view(shown, 400, {"page": _(
             "This page has changed since you opened it. Please read it again, then answer.")})

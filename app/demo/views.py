@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from ..auth import sign_in
 from ..db import get_session
+from ..ids import parse_id
 from ..models import Account, Role
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
@@ -28,7 +29,7 @@ def index():
 @bp.post("/sign-in")
 def sign_in_as():
     """Sign in as one of the demo's people."""
-    account_id = request.form.get("account_id", type=int)
+    account_id = parse_id(request.form.get("account_id"))
     account = get_session().get(Account, account_id) if account_id else None
     if account is None or not account.email.endswith("@example.org"):
         abort(404)

@@ -9,6 +9,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from ..carnet.validation import too_long
+from ..ids import whole_number
 
 YES, NO = "yes", "no"
 
@@ -50,8 +51,9 @@ def parse_one(item: dict, raw: str) -> tuple[object, str | None]:
     """The value of one answer, or the message saying what is wrong with it."""
     kind = item["kind"]
     if kind == "scale":
-        if raw.isascii() and raw.isdigit() and item["min"] <= int(raw) <= item["max"]:
-            return int(raw), None
+        value = whole_number(raw, item["min"], item["max"])
+        if value is not None:
+            return value, None
         return None, _("Choose a number from %(min)d to %(max)d.", min=item["min"],
                        max=item["max"])
     if kind == "yes_no":

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from ..carnet.validation import InputError, too_long
+from ..ids import parse_id
 from ..labels import label
 from ..models import (
     Account,
@@ -110,9 +111,10 @@ def current_questionnaires(db: Session, patient: Patient, language: str) -> list
 
 def _questionnaire(db: Session, patient: Patient, raw_id: str) -> Questionnaire | None:
     """The questionnaire a report answers, if it is one this patient may answer at all."""
-    if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 12:
+    questionnaire_id = parse_id(raw_id)
+    if questionnaire_id is None:
         return None
-    row = db.get(Questionnaire, int(raw_id))
+    row = db.get(Questionnaire, questionnaire_id)
     if row is None or row.condition not in (patient.conditions or []) or row.status not in (
             ContentStatus.PUBLISHED, ContentStatus.RETIRED):
         return None

@@ -1,8 +1,10 @@
-"""Helpers shared by the push tests: a device for a persona, a symptom report's outbox rows."""
+"""Helpers shared by the push tests: a device for a persona, a symptom report's outbox rows,
+the DNS as the app sees it."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from sqlmodel import select
 
 from app.models import Notification, NotificationKind, Patient, PushSubscription
 from app.notifications import notify
-from app.push import subscriptions
+from app.push import endpoints, subscriptions
 
 from .conftest import persona
 from .push_service import Device, PushService
@@ -61,8 +63,37 @@ def notes_for_lefevre(app, db, service: PushService, count: int) -> set[int]:
     return {row.id for row in rows}
 
 
+class FakeDNS:
+    """Answers the app's look-ups of push services' names (``app.push.endpoints``), so that
+    no test asks the real DNS: ``names`` maps a name to its addresses, any other name does
+    not exist. ``asked`` lists the names looked up."""
+
+    def __init__(self, names: dict[str, list[str]]):
+        self.names = names
+        self.asked: list[str] = []
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
+        self.asked.append(host)
+        addresses = self.names.get(host.rstrip("."))
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))
+                if ":" in address else
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+                for address in addresses]
+
+
+def fake_dns(monkeypatch, names: dict[str, list[str]]) -> FakeDNS:
+    dns = FakeDNS(names)
+    monkeypatch.setattr(endpoints, "getaddrinfo", dns)
+    return dns
+
+
 def worker_process(database_url: str, *args: str, **popen) -> subprocess.Popen:
-    """``flask --app app worker ARGS`` in its own process, on the test database."""
-    env = dict(os.environ, DATABASE_URL=database_url, CARNET_PUSH_BATCH="50")
+    """``flask --app app worker ARGS`` in its own process, on the test database. Not in
+    testing mode, it reaches the local push service as a territory reaches its own push
+    service: named in ``CARNET_PUSH_SERVICES``."""
+    env = dict(os.environ, DATABASE_URL=database_url, CARNET_PUSH_BATCH="50",
+               CARNET_PUSH_SERVICES="127.0.0.1")
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", *args],
                             cwd=ROOT, env=env, **popen)

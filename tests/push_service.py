@@ -5,6 +5,9 @@ does with a message: it checks the VAPID ``Authorization`` header (the JWT verif
 the app's public key, ``aud`` is its own origin, ``exp`` is in the future), the ``TTL``
 and ``Content-Encoding`` headers, and decrypts the body with the private key of the
 device (generated here, as a browser would) — then answers what the test asked for.
+
+It listens on 127.0.0.1 over http, or over https under a name of the test's choice with a
+certificate of its own (``tls_for``): a test then makes the app resolve that name.
 """
 
 from __future__ import annotations
@@ -13,15 +16,20 @@ import base64
 import json
 import os
 import secrets
+import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import http_ece
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from py_vapid import jwt
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -66,6 +74,7 @@ class PushService:
     vapid_public_key: str
     origin: str = ""  # set by start()
     received: list[Received] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # of every request, whatever its answer
     problems: list[str] = field(default_factory=list)
     devices: dict[str, Device] = field(default_factory=dict)
     answers: dict[str, deque] = field(default_factory=dict)
@@ -73,10 +82,12 @@ class PushService:
     gate: Callable[[dict], None] | None = None
     _verified: dict[str, dict] = field(default_factory=dict)
 
-    def start(self) -> PushService:
+    def start(self, tls: ssl.SSLContext | None = None, name: str = "127.0.0.1") -> PushService:
+        """Listen on 127.0.0.1; with ``tls``, at ``https://name:port``."""
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True,
-                                  request_handler=_Quiet)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+                                  request_handler=_Quiet, ssl_context=tls)
+        scheme = "https" if tls else "http"
+        self.origin = f"{scheme}://{name}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -104,6 +115,7 @@ class PushService:
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
+        self.paths.append(request.path)
         token = request.path.rsplit("/", 1)[-1]
         device = self.devices.get(token)
         if request.method != "POST" or device is None:
@@ -143,6 +155,29 @@ class PushService:
         assert int(headers.get("ttl", "0")) > 0, "TTL"
         assert headers.get("content-encoding") == "aes128gcm", "Content-Encoding"
         return claims
+
+
+def tls_for(name: str, directory: Path) -> tuple[ssl.SSLContext, str]:
+    """A server context with a self-signed certificate for ``name``, and the path of that
+    certificate: the one a client must trust to reach it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    certificate_path, key_path = directory / "push-service.pem", directory / "push-service.key"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate_path, key_path)
+    return context, str(certificate_path)
 
 
 class _Quiet(WSGIRequestHandler):

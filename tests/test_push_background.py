@@ -32,8 +32,10 @@ def test_tests_have_no_worker_thread_unless_they_ask(app, client, demo):
 
 
 def test_the_demo_delivers_from_the_web_process(database_url, db, demo):
+    # Not in testing mode: the local push service is named, as a territory names its own.
     demo_app = create_app({"DATABASE_URL": database_url, "CARNET_DEMO": True,
-                           "SECRET_KEY": "test-secret", "PUSH_WORKER_THREAD": True})
+                           "SECRET_KEY": "test-secret", "PUSH_WORKER_THREAD": True,
+                           "PUSH_SERVICES": ("127.0.0.1",)})
     worker = demo_app.extensions["carnet.push_worker"]
     service = PushService(demo_app.config["VAPID_PUBLIC_KEY"]).start()
     try:

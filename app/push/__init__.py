@@ -2,6 +2,8 @@
 
 - ``vapid``: our signing keys and tokens;
 - ``subscriptions``: checking and keeping a browser's subscription;
+- ``endpoints`` and ``transport``: which push endpoints may be called (no internal address),
+  and the worker's HTTP session that calls only those, pinned, following no redirect;
 - ``payload``: the translated, health-data-free message;
 - ``preferences``: kinds, quiet hours and the daily digest, applied by the worker;
 - ``worker``: from the outbox to the push services, with retries;

@@ -4,7 +4,8 @@ A subscription is the standard ``PushSubscription.toJSON()``: an endpoint URL at
 browser's push service and two keys (the device's P-256 public key, and a 16-byte auth
 secret). The endpoint is a capability (whoever knows it can push to the device), and our
 worker will POST to it: so it must be https, and by default at a known push service —
-anything else would let a signed-in person make our server call an address of their choice.
+anything else would let a signed-in person make our server call an address of their choice
+(``endpoints`` says which hosts may be called, here and again before each delivery).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from ipaddress import ip_address
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -25,11 +24,10 @@ from sqlmodel import Session, col, select
 
 from ..models import Account, NotificationDelivery, PushSubscription
 from ..types import utcnow
-from . import deliveries
+from . import deliveries, endpoints
 
 ENDPOINT_MAX = 2000
 DEVICES_MAX = 20
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 # The push services of the browsers people use (Chrome, Edge, Firefox, Safari, Samsung…).
@@ -63,28 +61,15 @@ def _key(value: object, length: int) -> bytes | None:
     return raw if len(raw) == length else None
 
 
-def _allowed_host(host: str, services: tuple[str, ...]) -> bool:
-    if "*" in services:
-        try:
-            ip_address(host)
-        except ValueError:
-            return host not in LOCAL_HOSTS and "." in host
-        return False  # never an IP address: that is how internal services are reached
-    return any(host == service or host.endswith("." + service) for service in services)
-
-
-def _endpoint_ok(endpoint: str, services: tuple[str, ...], allow_local_http: bool) -> bool:
+def _check_endpoint(endpoint: str, services: tuple[str, ...], allow_local_http: bool) -> None:
     try:
-        parts = urlsplit(endpoint)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 — raises on a port that is not a number
-    except ValueError:
-        return False
-    if parts.username or parts.password:
-        return False
-    if allow_local_http and host in LOCAL_HOSTS:
-        return parts.scheme in ("http", "https")  # the tests' own push service
-    return parts.scheme == "https" and _allowed_host(host, services)
+        endpoints.destination(endpoint, services, allow_local_http, require_https=True)
+    except endpoints.Unresolved:
+        raise SubscriptionError(_(
+            "Carnet could not find this browser's push service. Please try again.")) from None
+    except endpoints.Refused:
+        raise SubscriptionError(
+            _("This browser's push service is not one Carnet can use.")) from None
 
 
 def _on_curve(point: bytes) -> bool:
@@ -100,19 +85,21 @@ def _b64url(raw: bytes) -> str:
 
 
 def check(body: object, services: tuple[str, ...], allow_local_http: bool = False) -> Checked:
-    """The subscription in ``body`` (parsed JSON), or SubscriptionError saying what is wrong."""
+    """The subscription in ``body`` (parsed JSON), or SubscriptionError saying what is wrong.
+
+    ``services`` is the app's ``PUSH_SERVICES``; ``allow_local_http`` (testing mode only)
+    accepts the tests' push service, plain http on this machine."""
     if not isinstance(body, dict) or not isinstance(body.get("keys"), dict):
         raise SubscriptionError(
             _("The browser's subscription could not be read. Please try again."))
     endpoint = body.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_MAX:
         raise SubscriptionError(_("The browser gave no valid push address. Please try again."))
-    if not _endpoint_ok(endpoint, services, allow_local_http):
-        raise SubscriptionError(_("This browser's push service is not one Carnet can use."))
     p256dh = _key(body["keys"].get("p256dh"), 65)
     auth = _key(body["keys"].get("auth"), 16)
     if p256dh is None or auth is None or not _on_curve(p256dh):
         raise SubscriptionError(_("The browser gave keys Carnet cannot use. Please try again."))
+    _check_endpoint(endpoint, services, allow_local_http)  # last: it may ask the DNS
     return Checked(endpoint, _b64url(p256dh), _b64url(auth))
 
 

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import requests
 import sqlalchemy as sa
 from flask import Flask, g
+from py_vapid import VapidException
 from pywebpush import WebPusher, WebPushException
 from sqlmodel import Session, col, select
 
@@ -50,9 +51,10 @@ from ..models import (
     PushSubscription,
 )
 from ..types import utcnow
-from . import deliveries, preferences, scheduled
+from . import deliveries, endpoints, preferences, scheduled
 from . import payload as payloads
 from .subscriptions import forget
+from .transport import PushSession
 from .vapid import Signer
 
 log = logging.getLogger("carnet.push")
@@ -74,11 +76,15 @@ class Settings:
     batch: int = 100
     timeout: tuple[float, float] = (5.0, 10.0)  # connect, read
     topic_secret: str = ""
+    services: tuple[str, ...] = ()  # PUSH_SERVICES: where endpoints may be (``endpoints``)
+    allow_local_http: bool = False  # the tests' push service on this machine
 
     @classmethod
     def from_config(cls, config) -> Settings:
         return cls(ttl=config["PUSH_TTL_SECONDS"], max_attempts=config["PUSH_MAX_ATTEMPTS"],
-                   batch=config["PUSH_BATCH"], topic_secret=config["SECRET_KEY"])
+                   batch=config["PUSH_BATCH"], topic_secret=config["SECRET_KEY"],
+                   services=tuple(config["PUSH_SERVICES"]),
+                   allow_local_http=bool(config["TESTING"]))
 
 
 @dataclass
@@ -135,7 +141,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²", which float() refuses
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -154,8 +160,13 @@ class Relay:
     app: Flask
     settings: Settings
     signer: Signer
-    http: requests.Session = field(default_factory=requests.Session)
+    # Checks each endpoint again, connects only to checked addresses, follows no redirect.
+    http: PushSession | None = None
     rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.http is None:
+            self.http = PushSession(self.settings.services, self.settings.allow_local_http)
 
     @classmethod
     def for_app(cls, app: Flask, **kwargs) -> Relay:
@@ -330,6 +341,8 @@ class Relay:
     def headers(self, notification: Notification, device: PushSubscription,
                 now: datetime) -> dict[str, str]:
         """VAPID, Urgency and Topic headers (TTL and Content-Encoding come from pywebpush)."""
+        # Urgency travels in clear: the push service learns that a push is urgent (one bit,
+        # not what nor whose), and a dozing phone then delivers an alerting report at once.
         headers = {"Authorization": self.signer.authorization(device.endpoint, now),
                    "Urgency": "high" if notification.urgent else "normal"}
         topic = payloads.topic(notification, self.settings.topic_secret)
@@ -348,6 +361,18 @@ class Relay:
                 body, headers=self.headers(notification, device, now),
                 ttl=payloads.ttl(notification, now, self.settings.ttl),
                 timeout=self.settings.timeout)
+        except endpoints.Unresolved:
+            self._retry(delivery, now, None, "host name not resolved", counts)
+        except (endpoints.Refused, requests.exceptions.InvalidURL, VapidException) as error:
+            # Not allowed now, its name resolves to an internal address, or not a URL one can
+            # sign for or send to: never called, and no retry will change it.
+            self._settle(delivery, DeliveryStatus.FAILED, "endpoint refused")
+            counts.failed += 1
+            # The log withholds exceptions' messages (app.logs): a refusal's names a host
+            # and an address, which the operator needs; the others could quote the endpoint.
+            why = str(error) if isinstance(error, endpoints.Refused) else type(error).__name__
+            log.warning("push: delivery %s of notification %s not sent: %s",
+                        delivery.id, notification.id, why)
         except requests.RequestException as error:
             self._retry(delivery, now, None, type(error).__name__, counts)
         except WebPushException:
@@ -373,7 +398,8 @@ class Relay:
                 self._retry(delivery, now, retry_after(response.headers.get("Retry-After"),
                                                        now), f"HTTP {status}", counts)
             else:
-                # 400, 403 (a VAPID problem), 413 and any other refusal: logged, not retried.
+                # 400, 403 (a VAPID problem), 413 and any other refusal, and a redirect
+                # (never followed: its Location could be any address): logged, not retried.
                 self._settle(delivery, DeliveryStatus.FAILED, f"HTTP {status}")
                 counts.failed += 1
                 log.warning("push: delivery %s of notification %s refused by %s: HTTP %s",

@@ -75,6 +75,7 @@ def _edit_form(browser: Browser, appointment: Appointment, **changes) -> dict:
 def _calendar(response) -> Calendar:
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "no-store"  # appointments: health data
     return Calendar.from_ical(response.get_data())
 
 
@@ -312,6 +313,17 @@ def test_the_calendar_file_of_an_appointment_is_in_paris_time(signed_in, db):
     assert str(event["UID"]) == appointment.uid
     assert str(event["SUMMARY"]) == f"{WITH_LEFEVRE} — Dr Paul Lefèvre"
     assert str(event["STATUS"]) == "CONFIRMED"
+
+
+def test_no_cache_keeps_a_calendar_file_or_the_private_feed(signed_in, client, db, jeanne_id):
+    jeanne = signed_in("jeanne")
+    appointment = _upcoming(db, WITH_LEFEVRE)
+    for response in (
+        jeanne.get(f"/carnet/{appointment.patient_id}/appointments/{appointment.id}/calendar.ics"),
+        client.get(_feed_link(jeanne, jeanne_id)),
+    ):
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_an_appointment_keeps_its_uid_when_downloaded_again_and_when_moved(signed_in, db):

@@ -1,7 +1,9 @@
 """Invitations: single-use, expiring links that create or recover an account.
 
 Only the SHA-256 of a token is stored; the token itself is shown once, as a link and
-as a QR code, to the person handing it over.
+as a QR code, to the person handing it over. An invitation is spent by one compare-and-set
+in the transaction that keeps the new passkey, so two phones racing with one link never
+both get in.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import secrets
 from datetime import timedelta
 
 import segno
+import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -69,6 +72,25 @@ def usable_invitation(db: Session, token: str) -> tuple[Invitation, Account]:
         raise InvitationError(_("This invitation link is not valid. Check that it was copied "
                                 "whole, or ask for a new one."))
     return invitation, account
+
+
+def spend(db: Session, invitation: Invitation) -> None:
+    """Mark ``invitation`` used in the caller's transaction, unless someone did first.
+
+    The UPDATE … WHERE used_at IS NULL is the one place that decides between two
+    simultaneous registrations: the loser's transaction, with what it added, is rolled back.
+    """
+    now = utcnow()
+    spent = db.exec(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None),
+               Invitation.expires_at > now)
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:
+        db.rollback()
+        raise InvitationError(_("This invitation has already been used. If it was not you, "
+                                "tell your care team."))
 
 
 def invitation_url(token: str) -> str:

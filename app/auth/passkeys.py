@@ -1,6 +1,7 @@
 """WebAuthn ceremonies (py_webauthn): registering a passkey and signing in with one.
 
-Challenges live server-side, bound to the browser session, single-use, 5 minutes.
+Challenges live server-side, bound to the browser session (and to the invitation they
+were made for), single-use (spent by a compare-and-set), 5 minutes.
 py_webauthn does not compare the user handle and gives one message for every
 refusal, so the checks a person needs to understand are made here first.
 """
@@ -40,8 +41,9 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from ..models import Account, ChallengePurpose, Passkey, WebAuthnChallenge
+from ..models import Account, ChallengePurpose, Invitation, Passkey, WebAuthnChallenge
 from ..types import utcnow
+from . import invitations
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,8 @@ def _consume_challenge(
     now = utcnow()
     if row.expires_at <= now:
         raise PasskeyError(stale)
+    # Spent at once, in a transaction of its own: a challenge is one attempt, whether the
+    # ceremony then succeeds or not (a failed answer cannot be retried with it).
     spent = db.exec(
         sa.update(WebAuthnChallenge)
         .where(WebAuthnChallenge.id == row.id, WebAuthnChallenge.used_at.is_(None))
@@ -161,9 +165,18 @@ def registration_options(
 
 
 def finish_registration(
-    db: Session, account: Account, binding: str, credential: Any, name: str
+    db: Session,
+    account: Account,
+    binding: str,
+    credential: Any,
+    name: str,
+    invitation: Invitation | None = None,
 ) -> Passkey:
-    """Verify the browser's answer to registration options and keep the new passkey."""
+    """Verify the browser's answer to registration options and keep the new passkey.
+
+    With ``invitation``, the passkey is kept only if this registration is the one that
+    spends it (same transaction): otherwise InvitationError, and nothing is kept.
+    """
     try:
         parsed = parse_registration_credential_json(credential)
     except MALFORMED as error:
@@ -173,7 +186,9 @@ def finish_registration(
     challenge = _consume_challenge(
         db, parsed.response.client_data_json, binding, ChallengePurpose.REGISTER, "webauthn.create"
     )
-    if challenge.account_id != account.id:
+    if challenge.account_id != account.id or challenge.invitation_id != (
+        invitation.id if invitation else None
+    ):
         raise PasskeyError(_("This request has expired. Please try again."))
     try:
         verified = verify_registration_response(
@@ -207,6 +222,8 @@ def finish_registration(
         name=(name or "").strip()[:80] or _("Passkey"),
     )
     db.add(passkey)
+    if invitation is not None:
+        invitations.spend(db, invitation)
     db.commit()
     return passkey
 

@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from ..db import get_session
 from ..models import ChallengePurpose
 from ..security import limiter
-from ..types import utcnow
 from . import bp, passkeys, recovery
 from .invitations import InvitationError, usable_invitation
 from .session import session_binding, sign_in, sign_out
@@ -143,12 +142,10 @@ def invitation_register(token: str):
     try:
         invitation, account = usable_invitation(db, token)
         passkeys.finish_registration(db, account, session_binding(), body["credential"],
-                                     str(body.get("name") or _("My phone")))
+                                     str(body.get("name") or _("My phone")), invitation)
     except InvitationError as error:
         return refused(str(error), 404)
     except passkeys.PasskeyError as error:
         return refused(str(error))
-    invitation.used_at = utcnow()
-    db.commit()
     sign_in(account, verified=True)
     return jsonify(redirect=url_for("main.home"))

@@ -1,9 +1,10 @@
 """Professionals outside the care team ask; the patient accepts or refuses.
 
-A professional asks either through a link the patient handed them (single-use,
-expiring, only its hash is kept) or through the coordinator of the patient's team,
-who asks on their behalf. Nothing is shared until the patient accepts, and then only
-the parts the patient ticks, possibly until a date.
+A professional asks either through a link the patient handed them (single-use: spent by
+a compare-and-set in the transaction that records the request; expiring; only its hash is
+kept) or through the coordinator of the patient's team, who asks on their behalf. Nothing
+is shared until the patient accepts, and then only the parts the patient ticks, possibly
+until a date.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlmodel import Session, col, select
 
@@ -33,6 +35,10 @@ from ..types import utcnow
 from . import ledger
 
 MESSAGE_MAX = 500
+
+
+class UnusableLink(Exception):
+    """The link was used (by someone else, a moment ago) or has expired."""
 
 
 def _hash(token: str) -> str:
@@ -75,6 +81,8 @@ def ask(db: Session, patient: Patient, requester: Account, sections: list[str], 
     sections = [s for s in SECTIONS if s in set(sections)]
     if not sections or len(message) > MESSAGE_MAX:
         raise ValueError("bad request")
+    if link is not None:
+        _spend(db, link)
     pending = db.exec(select(AccessRequest).where(
         AccessRequest.patient_id == patient.id,
         AccessRequest.requester_account_id == requester.id,
@@ -87,7 +95,6 @@ def ask(db: Session, patient: Patient, requester: Account, sections: list[str], 
     db.add(request)
     db.flush()
     if link is not None:
-        link.used_at = utcnow()
         link.access_request_id = request.id
         db.add(link)
     db.add(Notification(account_id=patient.account_id, patient_id=patient.id,
@@ -95,6 +102,21 @@ def ask(db: Session, patient: Patient, requester: Account, sections: list[str], 
                         url=f"/carnet/{patient.id}/consent"))
     db.commit()
     return request
+
+
+def _spend(db: Session, link: AccessLink) -> None:
+    """Mark ``link`` used in the caller's transaction, unless someone did first: of two
+    professionals sending the form at the same instant, one asks, the other is refused."""
+    now = utcnow()
+    spent = db.exec(
+        sa.update(AccessLink)
+        .where(AccessLink.id == link.id, AccessLink.used_at.is_(None),
+               AccessLink.expires_at > now)
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:
+        db.rollback()
+        raise UnusableLink()
 
 
 @dataclass

@@ -124,3 +124,18 @@ def require_current_schema(app: Flask) -> None:
                                        command="flask --app app db upgrade"))
         app.extensions["carnet.schema_ok"] = True
         return None
+
+
+def spend_once(db: Session, model, row_id: int, now, *conditions) -> bool:
+    """Mark a single-use row (an invitation, a link, a code, a challenge) used at ``now``,
+    unless it already is; whether this caller spent it.
+
+    One ``UPDATE … WHERE used_at IS NULL``, in the caller's transaction: of two requests
+    at the same instant exactly one gets True, on SQLite and PostgreSQL alike, and a caller
+    that fails afterwards rolls the spending back with the rest.
+    """
+    result = db.exec(sa.update(model)
+                     .where(model.id == row_id, model.used_at.is_(None), *conditions)
+                     .values(used_at=now))
+    return result.rowcount == 1
+

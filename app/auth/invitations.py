@@ -13,12 +13,12 @@ import secrets
 from datetime import timedelta
 
 import segno
-import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlmodel import Session, select
 
+from ..db import spend_once
 from ..models import Account, Invitation, InvitationKind, Patient
 from ..types import utcnow
 
@@ -81,13 +81,7 @@ def spend(db: Session, invitation: Invitation) -> None:
     simultaneous registrations: the loser's transaction, with what it added, is rolled back.
     """
     now = utcnow()
-    spent = db.exec(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None),
-               Invitation.expires_at > now)
-        .values(used_at=now)
-    )
-    if spent.rowcount != 1:
+    if not spend_once(db, Invitation, invitation.id, now, Invitation.expires_at > now):
         db.rollback()
         raise InvitationError(_("This invitation has already been used. If it was not you, "
                                 "tell your care team."))

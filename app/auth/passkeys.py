@@ -41,6 +41,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from ..db import spend_once
 from ..models import Account, ChallengePurpose, Invitation, Passkey, WebAuthnChallenge
 from ..types import utcnow
 from . import invitations
@@ -115,13 +116,9 @@ def _consume_challenge(
         raise PasskeyError(stale)
     # Spent at once, in a transaction of its own: a challenge is one attempt, whether the
     # ceremony then succeeds or not (a failed answer cannot be retried with it).
-    spent = db.exec(
-        sa.update(WebAuthnChallenge)
-        .where(WebAuthnChallenge.id == row.id, WebAuthnChallenge.used_at.is_(None))
-        .values(used_at=now)
-    )
+    spent = spend_once(db, WebAuthnChallenge, row.id, now)
     db.commit()
-    if spent.rowcount != 1:  # already used: a replay
+    if not spent:  # already used: a replay
         raise PasskeyError(stale)
     return row
 

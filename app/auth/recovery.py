@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, select
 
+from ..db import spend_once
 from ..models import Account, RecoveryCode
 from ..types import utcnow
 
@@ -104,13 +105,9 @@ def use_code(db: Session, code: str) -> Account | None:
     row = next((c for c in candidates if _verify(c.code_hash, secret)), None)
     if row is None:
         return None
-    spent = db.exec(
-        sa.update(RecoveryCode)
-        .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
+    spent = spend_once(db, RecoveryCode, row.id, utcnow())
     account = db.get(Account, row.account_id)
-    if spent.rowcount != 1 or account is None or not account.is_active:
+    if not spent or account is None or not account.is_active:
         db.rollback()
         return None
     return account

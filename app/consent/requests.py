@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlmodel import Session, col, select
 
 from .. import policy
+from ..db import spend_once
 from ..models import (
     SECTIONS,
     AccessLink,
@@ -108,13 +108,7 @@ def _spend(db: Session, link: AccessLink) -> None:
     """Mark ``link`` used in the caller's transaction, unless someone did first: of two
     professionals sending the form at the same instant, one asks, the other is refused."""
     now = utcnow()
-    spent = db.exec(
-        sa.update(AccessLink)
-        .where(AccessLink.id == link.id, AccessLink.used_at.is_(None),
-               AccessLink.expires_at > now)
-        .values(used_at=now)
-    )
-    if spent.rowcount != 1:
+    if not spend_once(db, AccessLink, link.id, now, AccessLink.expires_at > now):
         db.rollback()
         raise UnusableLink()
 

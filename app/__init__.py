@@ -9,7 +9,7 @@ from flask import Flask
 from flask_compress import Compress
 from htmx_flask import Htmx
 
-from . import auth, cli, db, errors, i18n, push, security, templating
+from . import access_log, auth, cli, db, errors, i18n, ids, input_guard, push, security, templating
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    ids.init_app(app)  # before any route is added: every <int:…> is a bounded id
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -35,9 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
     Compress(app)  # phones on a rural 3G line: every byte counts
     auth.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
     cli.init_app(app)
     push.init_app(app)
     templating.init_app(app)
+    access_log.init_app(app)  # no bearer token in a log line
 
     from .carnet import bp as carnet_bp
     from .consent import bp as consent_bp

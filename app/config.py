@@ -50,6 +50,12 @@ def load_config(instance_path: str) -> dict:
         "CARNET_IDLE_PROFESSIONAL_SECONDS": int(env.get("CARNET_IDLE_PRO_MINUTES", "30")) * 60,
         "CARNET_IDLE_PERSONAL_SECONDS": personal_idle,
         "PERMANENT_SESSION_LIFETIME": personal_idle,
+        # However active, a session ends after this: a working day for professionals (often
+        # on shared computers), a season for patients and caregivers on their own phone.
+        "CARNET_SESSION_PROFESSIONAL_SECONDS": int(env.get("CARNET_SESSION_PRO_HOURS", "12"))
+        * 3600,
+        "CARNET_SESSION_PERSONAL_SECONDS": int(env.get("CARNET_SESSION_PERSONAL_DAYS", "90"))
+        * 86400,
         "CARNET_SIGN_IN_LIMIT": env.get("CARNET_SIGN_IN_LIMIT", "10 per minute"),
         "CARNET_INVITATION_LIMIT": env.get("CARNET_INVITATION_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

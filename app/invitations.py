@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,6 +24,7 @@ from sqlmodel import Session, select
 from . import policy
 from .auth import login_required, own_patient, own_professional
 from .auth.invitations import create_invitation, invitation_url, qr_svg
+from .auth.session import show_once, take_shown
 from .consent import ledger
 from .db import get_session
 from .forms import CaregiverForm, PatientForm, PersonForm, ProfessionalForm
@@ -65,8 +65,8 @@ def _existing(db: Session, email: str) -> Account | None:
 
 def _show_once(db: Session, invitation: Invitation, token: str):
     """Commit, keep the token for the next page only, and go there (POST → redirect → GET)."""
+    show_once(f"{SHOWN_TOKENS}:{invitation.id}", token)
     db.commit()
-    session[SHOWN_TOKENS] = {str(invitation.id): token}
     return redirect(url_for("invitations.show", invitation_id=invitation.id))
 
 
@@ -212,7 +212,7 @@ def show(invitation_id: int):
     invitation = db.get(Invitation, invitation_id)
     if invitation is None or invitation.created_by_id != g.account.id:
         abort(404)
-    token = session.pop(SHOWN_TOKENS, {}).get(str(invitation_id))
+    token = take_shown(f"{SHOWN_TOKENS}:{invitation_id}")
     invitee = db.get(Account, invitation.account_id)
     url = invitation_url(token) if token else None
     return render_template("invitations/show.html", invitation=invitation, invitee=invitee,

@@ -40,9 +40,11 @@ def _headers(response: Response) -> Response:
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html":
-        # Pages hold health data: never kept by shared caches; the phone's own service
-        # worker may keep a visited page for offline reading (cleared at sign-out).
-        headers.setdefault("Cache-Control", "private, no-cache")
+        # Pages hold health data: kept by no cache, not even the browser's own (its HTTP
+        # and back-forward caches would outlive the session). The service worker keeps a
+        # visited page for offline reading in its own cache, bound to the session
+        # (static/sw.js, app/auth/session.py session_marker).
+        headers.setdefault("Cache-Control", "no-store")
     return response
 
 

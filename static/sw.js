@@ -70,11 +70,81 @@ self.addEventListener("fetch", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  // Sent by app.js on sign-out: visited pages hold health data.
+  // Sent by app.js on sign-out: visited pages and kept reports hold health data.
   if (event.data && event.data.type === "clear-cache") {
-    event.waitUntil(caches.delete(PAGE_CACHE));
+    event.waitUntil(forgetSession(null).then(() => self.CarnetReportQueue.keepOnly(null)));
   }
 });
+
+// ---------------------------------------------------------------------------
+// Whose pages these are. Every signed-in page says whose session it belongs to and until
+// when (X-Carnet-Session, X-Carnet-Account, X-Carnet-Session-Ends; the marker is not the
+// session's token). Pages are kept only with their session, shown offline only to it and
+// before its end, and the cache is emptied as soon as another session, another person or
+// no one is signed in — however the session ended: sign-out, timeout, "sign out of every
+// device", an expired cookie. A report kept offline by someone else is forgotten too.
+// ---------------------------------------------------------------------------
+const SESSION_KEY = "/__carnet/session";
+
+function sessionOf(response) {
+  const marker = response.headers.get("X-Carnet-Session");
+  if (!marker) return null;
+  return {
+    marker: marker,
+    account: response.headers.get("X-Carnet-Account") || "",
+    ends: Number(response.headers.get("X-Carnet-Session-Ends")) || 0,
+  };
+}
+
+async function currentSession() {
+  const kept = await (await caches.open(SHELL_CACHE)).match(SESSION_KEY);
+  return kept ? kept.json() : null;
+}
+
+// The pages of every other session go; ``session`` (or nobody) is the one signed in now.
+async function forgetSession(session) {
+  await caches.delete(PAGE_CACHE);
+  const shell = await caches.open(SHELL_CACHE);
+  if (session) {
+    await shell.put(SESSION_KEY, new Response(JSON.stringify(session),
+      { headers: { "Content-Type": "application/json" } }));
+  } else {
+    await shell.delete(SESSION_KEY);
+  }
+}
+
+// Called with each page the server sends: notes whose it is, and forgets what belongs to
+// anyone else. Queued on one promise, so that two pages at once decide one after the other.
+let sessionQueue = Promise.resolve();
+function seenSession(response) {
+  const step = sessionQueue.then(async () => {
+    const now = sessionOf(response);
+    const before = await currentSession();
+    if (!now) {
+      if (before) await forgetSession(null);
+      return null;
+    }
+    if (!before || before.marker !== now.marker) {
+      await forgetSession(now);
+      if (!before || before.account !== now.account) {
+        await self.CarnetReportQueue.keepOnly(now.account);
+      }
+    } else if (before.ends !== now.ends) {
+      await forgetSession(now); // the same session, lasting longer: keep its new end
+    }
+    return now;
+  });
+  sessionQueue = step.catch(() => null);
+  return step;
+}
+
+// A kept page may be shown: it belongs to the session signed in now, before its end.
+async function showable(page) {
+  const session = await currentSession();
+  const owner = sessionOf(page);
+  return Boolean(session && owner && owner.marker === session.marker &&
+    Date.now() / 1000 < Math.min(session.ends, owner.ends));
+}
 
 // ---------------------------------------------------------------------------
 // Offline symptom reports (static/js/report-queue.js, static/js/offline-report.js).
@@ -107,8 +177,11 @@ async function keepPages(urls) {
     }
     try {
       const response = await fetch(url.href, { credentials: "same-origin" });
-      const type = response.headers.get("Content-Type") || "";
-      if (isCacheable(response) && type.startsWith("text/html")) await pages.put(url.href, response);
+      const session = await currentSession();
+      const owner = sessionOf(response);
+      if (isKeptPage(response) && session && owner && owner.marker === session.marker) {
+        await pages.put(url.href, response);
+      }
     } catch (error) {
       // No network now: the page is kept on the next visit instead.
     }
@@ -125,6 +198,20 @@ function isCacheable(response) {
   );
 }
 
+// A signed-in page, kept for offline reading in this worker's own cache, which is bound to
+// its session (above). The server sends pages "no-store" so that the browser's HTTP and
+// back-forward caches never keep them; this cache is the one place that does, on purpose.
+function isKeptPage(response) {
+  const type = response.headers.get("Content-Type") || "";
+  return (
+    response.ok &&
+    response.type === "basic" &&
+    !response.redirected &&
+    type.startsWith("text/html") &&
+    sessionOf(response) !== null
+  );
+}
+
 async function cacheFirst(event) {
   const cached = await caches.match(event.request);
   if (cached) return cached;
@@ -138,20 +225,23 @@ async function cacheFirst(event) {
 
 async function networkFirst(event) {
   const request = event.request;
+  let response;
   try {
-    const response = await fetch(request);
-    const type = response.headers.get("Content-Type") || "";
-    if (isCacheable(response) && type.startsWith("text/html")) {
-      const copy = response.clone();
-      event.waitUntil(caches.open(PAGE_CACHE).then((cache) => cache.put(request, copy)));
-    }
-    return response;
+    response = await fetch(request);
   } catch (error) {
     const pages = await caches.open(PAGE_CACHE);
     // ignoreVary: the session cookie is not visible here, so Vary: Cookie must not block.
     const page = await pages.match(request, { ignoreVary: true });
-    return page || (await caches.match(OFFLINE_URL)) || Response.error();
+    if (page && (await showable(page))) return page;
+    return (await caches.match(OFFLINE_URL)) || Response.error();
   }
+  const copy = isKeptPage(response) ? response.clone() : null;
+  // Before the page is shown, the cache forgets what belongs to anyone else.
+  const session = await seenSession(response).catch(() => null);
+  if (copy && session) {
+    event.waitUntil(caches.open(PAGE_CACHE).then((cache) => cache.put(request, copy)));
+  }
+  return response;
 }
 
 // ---------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import hashlib
+
+from sqlmodel import Session, col, select
 
 from app.auth.invitations import create_invitation
-from app.models import Account, InvitationKind
+from app.models import Account, AccountSession, InvitationKind
 
 from .conftest import CSRF_META
 from .softauthn import SoftAuthenticator
@@ -53,5 +55,13 @@ class PasskeyActions:
         return self.post("/sign-in/verify", {"credential": credential})
 
     def signed_in_account_id(self) -> int | None:
+        """Whose session this browser's cookie carries, if the server still knows it."""
         with self.client.session_transaction() as session:
-            return session.get("account_id")
+            token = session.get("token")
+        if token is None:
+            return None
+        with Session(self.app.extensions["carnet.engine"]) as db:
+            row = db.exec(select(AccountSession).where(
+                AccountSession.token_hash == hashlib.sha256(token.encode()).hexdigest(),
+                col(AccountSession.ended_at).is_(None))).first()
+            return row.account_id if row is not None else None

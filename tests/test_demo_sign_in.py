@@ -41,8 +41,8 @@ def test_each_role_lands_on_its_starting_page(demo_actions, name, lands_on):
 def test_signing_in_starts_a_new_session(demo_actions):
     demo_actions.csrf_token()
     with demo_actions.client.session_transaction() as session:
-        assert "csrf_token" in session and "account_id" not in session
+        assert "csrf_token" in session and "token" not in session
     demo_actions.sign_in("jeanne")
     with demo_actions.client.session_transaction() as session:
-        assert "account_id" in session
+        assert "token" in session
         assert "csrf_token" not in session  # the anonymous session was not carried over

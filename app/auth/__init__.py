@@ -8,6 +8,7 @@ from .session import (
     own_patient,
     own_professional,
     require_role,
+    session_marker,
     sign_in,
     sign_out,
 )
@@ -19,6 +20,7 @@ from . import security_views, views  # noqa: E402, F401
 
 def init_app(app: Flask) -> None:
     app.before_request(load_account)
+    app.after_request(session_marker)
 
 
 __all__ = [

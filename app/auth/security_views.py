@@ -7,14 +7,23 @@ five minutes; the page's script asks for one when needed and sends it with the f
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
 from ..db import get_session
 from ..models import ChallengePurpose, Passkey
 from . import bp, passkeys, recovery
-from .session import login_required, mark_verified, recently_verified, session_binding, sign_out
+from .session import (
+    end_other_sessions,
+    login_required,
+    mark_verified,
+    recently_verified,
+    session_binding,
+    show_once,
+    sign_out,
+    take_shown,
+)
 from .views import canonical_host, json_credential, refused
 
 NAME_MAX = 80
@@ -51,7 +60,7 @@ def _security_page(status: int = 200, **errors):
     ).all()
     return render_template(
         "auth/security.html", passkeys=keys, codes_left=recovery.remaining(db, g.account),
-        new_codes=session.pop("new_recovery_codes", None), errors=errors,
+        new_codes=take_shown("new_recovery_codes"), errors=errors,
         name_max=NAME_MAX, needs_passkey_check=not recently_verified(),
     ), status
 
@@ -118,6 +127,8 @@ def remove_passkey(passkey_id: int):
             "This is your only passkey: without it you could not sign in again. "
             "Add another passkey or make recovery codes first.")))
     db.delete(passkey)
+    # A lost phone may still be signed in: removing one of its passkeys ends it there too.
+    end_other_sessions(g.account)
     db.commit()
     flash(_("Passkey removed."))
     return redirect(url_for("auth.security"))
@@ -129,7 +140,8 @@ def make_recovery_codes():
     """Make ten new recovery codes (the old ones stop working) and show them once."""
     if not _reverified():
         return _security_page(403, reverify=_("Confirm with your passkey first."))
-    session["new_recovery_codes"] = recovery.new_codes(get_session(), g.account)
+    show_once("new_recovery_codes", recovery.new_codes(get_session(), g.account))
+    get_session().commit()
     return redirect(url_for("auth.security"))
 
 
@@ -146,6 +158,7 @@ def reverify_options():
 def sign_out_everywhere():
     """End every session of this account, on every device."""
     g.account.session_generation += 1
+    end_other_sessions(g.account)
     get_session().commit()
     sign_out()
     flash(_("You are signed out on all your devices."))

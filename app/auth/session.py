@@ -1,17 +1,28 @@
-"""Who is signed in: the signed-cookie session, its rotation and its idle timeout."""
+"""Who is signed in: a session known to the server, carried by a signed cookie.
+
+The cookie holds a random token; the server keeps its SHA-256 in an ``AccountSession`` row.
+A session ends at sign-out, by "sign out of every device", when a passkey is removed from
+another session, after its idle time (counted in the cookie, so that reading a page writes
+nothing) or at its absolute lifetime — and a cookie copied before it ended is refused.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
+from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import col, select
 
 from ..db import get_session
-from ..models import Account, Patient, Professional, Role
+from ..models import Account, AccountSession, Patient, Professional, Role
 from ..types import utcnow
 
 # Requests that never need to know who is signed in.
@@ -28,37 +39,67 @@ def idle_timeout(account: Account) -> int:
     return int(config["CARNET_IDLE_PROFESSIONAL_SECONDS"])
 
 
+def lifetime(account: Account) -> timedelta:
+    """How long a session of ``account`` may last at most, however active, by role."""
+    config = current_app.config
+    if account.role in PERSONAL_ROLES:
+        return timedelta(seconds=int(config["CARNET_SESSION_PERSONAL_SECONDS"]))
+    return timedelta(seconds=int(config["CARNET_SESSION_PROFESSIONAL_SECONDS"]))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def load_account() -> None:
-    """Set ``g.account`` from the session, ending the session if it is void or idle."""
+    """Set ``g.account`` (and ``g.account_session``) from the cookie's session, ending the
+    session if it is unknown, ended, idle or too old."""
     g.account = None
+    g.account_session = None
     if request.endpoint in ANONYMOUS_ENDPOINTS:
         return
-    account_id = session.get("account_id")
-    if account_id is None:
+    token = session.get("token")
+    if token is None:
+        if "account_id" in session:  # a cookie of before server-side sessions
+            _clear_cookie()
         return
-    account = get_session().get(Account, account_id)
-    now = int(time.time())
+    db = get_session()
+    row = db.exec(select(AccountSession).where(AccountSession.token_hash == _hash(token))).first()
+    account = db.get(Account, row.account_id) if row is not None else None
     if (
-        account is None
+        row is None
+        or account is None
+        or row.ended_at is not None
+        or row.expires_at <= utcnow()
         or not account.is_active
         or session.get("generation") != account.session_generation
     ):
-        _end_session()
+        _clear_cookie()
         return
+    now = int(time.time())
     if now - int(session.get("seen", 0)) > idle_timeout(account):
-        _end_session()
+        _end(db, row)
         flash(_("You were signed out after a while without activity."))
         return
     if now - int(session.get("seen", 0)) > 60:  # refresh the cookie at most once a minute
         session["seen"] = now
     g.account = account
+    g.account_session = row
 
 
-def _end_session() -> None:
+def _clear_cookie() -> None:
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+def _end(db, row: AccountSession) -> None:
+    row.ended_at = utcnow()
+    row.shown_once = {}
+    db.add(row)
+    db.commit()
+    _clear_cookie()
 
 
 def sign_in(account: Account, verified: bool = False) -> None:
@@ -67,21 +108,94 @@ def sign_in(account: Account, verified: bool = False) -> None:
     ``verified`` says the person just proved themselves (passkey or recovery code), which
     spares them a second passkey check for sensitive changes in the next minutes.
     """
-    _end_session()
+    db = get_session()
+    if g.get("account_session") is not None:
+        g.account_session.ended_at = utcnow()
+        db.add(g.account_session)
+    _clear_cookie()
+    token = secrets.token_urlsafe(32)
+    started = utcnow()
+    row = AccountSession(token_hash=_hash(token), account_id=account.id, created_at=started,
+                         expires_at=started + lifetime(account))
+    db.add(row)
     now = int(time.time())
-    session["account_id"] = account.id
+    session["token"] = token
     session["generation"] = account.session_generation
     session["seen"] = now
     if verified:
         session["verified_at"] = now
     session.permanent = account.role in PERSONAL_ROLES
-    account.last_seen_at = utcnow()
-    get_session().commit()
+    account.last_seen_at = started
+    db.commit()
+    g.account, g.account_session = account, row
 
 
 def sign_out() -> None:
-    """End this browser's session."""
-    _end_session()
+    """End this browser's session, here and on the server."""
+    row = g.get("account_session")
+    if row is not None:
+        _end(get_session(), row)
+    else:
+        _clear_cookie()
+    g.account = g.account_session = None
+
+
+def end_other_sessions(account: Account) -> None:
+    """End every session of ``account`` but this one (the caller commits)."""
+    current = g.get("account_session")
+    get_session().exec(
+        sa.update(AccountSession)
+        .where(col(AccountSession.account_id) == account.id,
+               col(AccountSession.ended_at).is_(None),
+               col(AccountSession.id) != (current.id if current is not None else -1))
+        .values(ended_at=utcnow(), shown_once={}))
+
+
+def show_once(key: str, value) -> None:
+    """Keep ``value`` for the next page of this session only (a secret it shows once).
+
+    It lives in the server's session row, never in the cookie, which is signed but not
+    encrypted. The caller commits.
+    """
+    row = g.account_session
+    row.shown_once = {**row.shown_once, key: value}
+    flag_modified(row, "shown_once")
+    get_session().add(row)
+
+
+def take_shown(key: str):
+    """The value kept by ``show_once`` under ``key``, forgotten as it is read."""
+    row = g.get("account_session")
+    if row is None or key not in row.shown_once:
+        return None
+    shown = dict(row.shown_once)
+    value = shown.pop(key)
+    row.shown_once = shown
+    flag_modified(row, "shown_once")
+    db = get_session()
+    db.add(row)
+    db.commit()
+    return value
+
+
+def session_marker(response: Response) -> Response:
+    """Tell the service worker whose session a page belongs to, and until when.
+
+    It keeps a visited page for offline reading only under these, never shows it to another
+    session or past the end given here, and empties its cache when they change.
+    """
+    row = g.get("account_session")
+    account = g.get("account")
+    if row is None or account is None:
+        return response
+    key = current_app.config["SECRET_KEY"].encode()
+    marker = hmac.new(key, f"sw-marker:{row.token_hash}".encode(), "sha256").hexdigest()[:32]
+    idle_end = int(session.get("seen", time.time())) + idle_timeout(account)
+    ends = min(idle_end, int(row.expires_at.timestamp()))
+    response.headers["X-Carnet-Session"] = marker
+    response.headers["X-Carnet-Account"] = str(account.id)
+    response.headers["X-Carnet-Session-Ends"] = str(ends)
+    return response
 
 
 def recently_verified() -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Response, abort, current_app, g, redirect, request, url_for
 
 from .. import policy
 from ..auth import login_required
+from ..auth.session import show_once, take_shown
 from ..db import get_session
+from ..ids import MAX_ID, whole_number
 from ..models import Account, Appointment, AppointmentKind, AppointmentQuestion, Patient
 from ..rendering import render
 from ..types import utcnow
@@ -16,6 +18,8 @@ from .access import open_carnet
 FIELDS = ("title", "kind", "professional_id", "day", "start", "end", "place", "address",
           "details")
 FEED_TOKEN = "calendar_feed_token"
+# A calendar file holds appointments (health data): no cache, shared or private, keeps it.
+ICS_CACHE = "no-store"
 
 
 def _appointment(patient: Patient, appointment_id: int) -> Appointment:
@@ -42,8 +46,9 @@ def _values_of(appointment: Appointment) -> dict:
 
 
 def _version() -> int:
-    version = request.form.get("version", "")
-    return int(version) if version.isdigit() else -1
+    """The version the form was opened on; anything else is no version (a stale save)."""
+    version = whole_number(request.form.get("version", ""), 0, MAX_ID)
+    return -1 if version is None else version
 
 
 @bp.get("/carnet/<int:patient_id>/appointments", endpoint="appointments")
@@ -207,7 +212,8 @@ def appointment_ics(patient_id: int, appointment_id: int):
     db.commit()
     body = appointments.calendar([(row, with_whom)], "Carnet")
     return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="carnet-{row.id}.ics"'})
+        "Content-Disposition": f'attachment; filename="carnet-{row.id}.ics"',
+        "Cache-Control": ICS_CACHE})
 
 
 @bp.route("/carnet/<int:patient_id>/calendar", methods=["GET", "POST"])
@@ -220,9 +226,10 @@ def calendar_feed(patient_id: int):
         if request.form.get("action") == "revoke":
             appointments.revoke_feed(db, patient)
         else:
-            session[FEED_TOKEN] = appointments.new_feed_token(db, patient)
+            show_once(FEED_TOKEN, appointments.new_feed_token(db, patient))
+            db.commit()
         return redirect(url_for("carnet.calendar_feed", patient_id=patient.id))
-    token = session.pop(FEED_TOKEN, None)
+    token = take_shown(FEED_TOKEN)
     origin = current_app.config["CARNET_ORIGIN"]
     url = origin + url_for("carnet.feed", token=token) if token else None
     return render("carnet/calendar.html", url=url, active=patient.calendar_token_hash is not None)
@@ -238,4 +245,4 @@ def feed(token: str):
                                                            "appointments"):
         abort(404)
     body = appointments.calendar(appointments.feed_rows(db, patient.id), "Carnet")
-    return Response(body, mimetype="text/calendar")
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": ICS_CACHE})

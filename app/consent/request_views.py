@@ -3,15 +3,17 @@ request, and the patient's answer."""
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
 from .. import policy
 from ..auth import login_required
 from ..auth.invitations import qr_svg
+from ..auth.session import show_once, take_shown
 from ..carnet.access import open_carnet
 from ..db import get_session
+from ..ids import parse_id
 from ..models import SECTIONS, AccessLink, Account, Patient
 from . import bp, requests
 from .views import ask_errors, own_carnet, parse_until, who_can_see_page
@@ -25,7 +27,8 @@ def make_access_link(patient_id: int):
     """The patient makes a link to hand to a professional outside the team."""
     patient = own_carnet(patient_id)
     link, token = requests.make_link(get_session(), patient, g.account)
-    session[SHOWN_LINKS] = {str(link.id): token}
+    show_once(f"{SHOWN_LINKS}:{link.id}", token)
+    get_session().commit()
     return redirect(url_for("consent.access_link", patient_id=patient.id, link_id=link.id))
 
 
@@ -37,7 +40,7 @@ def access_link(patient_id: int, link_id: int):
     link = get_session().get(AccessLink, link_id)
     if link is None or link.patient_id != patient.id:
         abort(404)
-    token = session.pop(SHOWN_LINKS, {}).get(str(link_id))
+    token = take_shown(f"{SHOWN_LINKS}:{link_id}")
     url = requests.link_url(token) if token else None
     return render_template("consent/access_link.html", link=link, url=url,
                            qr=qr_svg(url) if url else None)
@@ -67,8 +70,11 @@ def ask(token: str):
     errors = ask_errors(request.form)
     if errors:
         return _ask_form(patient, 400, errors, request.form)
-    requests.ask(db, patient, g.account, request.form.getlist("sections"),
-                 request.form.get("message", ""), link=link)
+    try:
+        requests.ask(db, patient, g.account, request.form.getlist("sections"),
+                     request.form.get("message", ""), link=link)
+    except requests.UnusableLink:
+        return render_template("consent/ask_invalid.html"), 404
     return redirect(url_for("consent.asked"))
 
 
@@ -92,7 +98,7 @@ def ask_on_behalf(patient_id: int):
     if request.method == "POST":
         errors = ask_errors(request.form)
         chosen = request.form.get("professional", "")
-        requester = choices.get(int(chosen)) if chosen.isdigit() else None
+        requester = choices.get(parse_id(chosen))
         if requester is None:
             errors["professional"] = _("Please choose a professional.")
         if not errors:

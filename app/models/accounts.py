@@ -45,8 +45,8 @@ class AccountSession(SQLModel, table=True):
     """A signed-in browser, known to the server: ending it here ends it everywhere.
 
     The cookie holds a random token whose SHA-256 is ``token_hash``; a cookie whose session
-    has ended (sign-out, "sign out of every device", its passkey removed) or has outlived
-    its absolute lifetime is refused, even if it was copied before.
+    has ended (sign-out, "sign out of every device", a passkey removed from another one) or
+    has outlived its absolute lifetime is refused, even if it was copied before.
     """
 
     __tablename__ = "account_session"
@@ -54,8 +54,6 @@ class AccountSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     account_id: int = Field(foreign_key="account.id", index=True)
-    # The passkey that signed it in (none for an invitation or a recovery code).
-    passkey_id: int | None = Field(default=None, foreign_key="passkey.id", index=True)
     created_at: datetime = created_field()
     expires_at: datetime = time_field(nullable=False)  # the absolute lifetime
     ended_at: datetime | None = time_field()
@@ -83,13 +81,16 @@ class Passkey(SQLModel, table=True):
 
 
 class RecoveryCode(SQLModel, table=True):
-    """A single-use recovery code, stored hashed."""
+    """A single-use recovery code: its selector in clear, its secret hashed (argon2id)."""
 
     __tablename__ = "recovery_code"
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
-    code_hash: str = Field(max_length=128, unique=True)
+    # The code's first group: finds the row at sign-in, proves nothing.
+    selector: str = Field(max_length=8, index=True)
+    # argon2id of the rest of the code, salted (the encoded form carries salt and cost).
+    code_hash: str = Field(max_length=128)
     created_at: datetime = created_field()
     used_at: datetime | None = time_field()
 

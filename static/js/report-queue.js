@@ -59,6 +59,16 @@
     return store("readwrite").then(function (s) { return request(s.delete(clientId)); });
   }
 
+  // Forget the reports of everyone but ``account`` (everyone's, without one): on a shared
+  // phone, what one person kept must not stay for the next one, nor ever be sent for them.
+  function keepOnly(account) {
+    return all().then(function (records) {
+      return Promise.all(records.filter(function (record) {
+        return !account || String(record.account) !== String(account);
+      }).map(function (record) { return remove(record.client_id); }));
+    });
+  }
+
   function settle(record, outcome, url) {
     return put({ client_id: record.client_id, account: record.account, outcome: outcome,
       url: url || null, settled_at: Date.now() });
@@ -144,6 +154,7 @@
   }
 
   scope.CarnetReportQueue = {
-    SYNC_TAG: SYNC_TAG, put: put, all: all, remove: remove, send: send, sendAll: sendAll,
+    SYNC_TAG: SYNC_TAG, put: put, all: all, remove: remove, keepOnly: keepOnly, send: send,
+    sendAll: sendAll,
   };
 })(self);

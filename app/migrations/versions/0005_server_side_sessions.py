@@ -24,28 +24,22 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('passkey_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('shown_once', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'],
                             name=op.f('fk_account_session_account_id_account')),
-    sa.ForeignKeyConstraint(['passkey_id'], ['passkey.id'],
-                            name=op.f('fk_account_session_passkey_id_passkey')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_account_session')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_account_session_token_hash'))
     )
     with op.batch_alter_table('account_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_session_account_id'), ['account_id'],
                               unique=False)
-        batch_op.create_index(batch_op.f('ix_account_session_passkey_id'), ['passkey_id'],
-                              unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('account_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_account_session_passkey_id'))
         batch_op.drop_index(batch_op.f('ix_account_session_account_id'))
 
     op.drop_table('account_session')

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,11 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from .consent import ledger
 from .labels import LABELS
 from .models import SECTIONS, Profession
 from .types import utcnow
-
-PARIS = ZoneInfo("Europe/Paris")
 
 NAME = [DataRequired(_l("Please give a name.")), Length(max=100, message=_l(
     "At most %(max)d characters.", max=100))]
@@ -76,8 +73,9 @@ class CaregiverForm(PersonForm):
     until = DateField(_l("Until (optional)"), [Optional()])
 
     def validate_until(self, field):
-        if field.data and field.data < utcnow().astimezone(PARIS).date():
-            raise ValidationError(_l("This date is already past. Choose today or a later day."))
+        error = field.data and ledger.until_error(field.data)
+        if error:
+            raise ValidationError(error)
 
     def scopes(self) -> list[str]:
         """The sections and write scopes ticked."""

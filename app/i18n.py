@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import cache
+
+from babel import Locale
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+
+# Carnet's English is British — the day before the month, a 24-hour clock, as its own hints
+# say ("31/12/2026", "14:30") — where Babel's "en" is American: dates and times are laid out
+# as in these locales (the words, such as the names of months, stay the reader's language's).
+LAID_OUT_AS = {"en": "en_GB"}
+NAMED = ("short", "medium", "long", "full")
 
 
 def select_locale() -> str:
@@ -17,11 +27,47 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def _layout() -> Locale:
+    return _layout_of(str(get_locale()))
+
+
+@cache
+def _layout_of(language: str) -> Locale:
+    return Locale.parse(LAID_OUT_AS.get(language, language))
+
+
+def _pattern(formats, fmt: str) -> str:
+    return formats[fmt].pattern if fmt in NAMED else fmt
+
+
+def date_text(value: date | datetime | None, fmt: str = "long") -> str:
+    """A day in the reader's language ("1 décembre 2026", "1 December 2026"); a datetime's
+    day in Paris."""
+    return format_date(value, _pattern(_layout().date_formats, fmt)) if value else ""
+
+
+def time_text(value: datetime | None, fmt: str = "short") -> str:
+    """A time of day in the reader's language, in Paris ("09:30")."""
+    return format_time(value, _pattern(_layout().time_formats, fmt)) if value else ""
+
+
+def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
+    """A date and time in the reader's language, in Paris ("1 Dec 2026, 09:30:00")."""
+    if not value:
+        return ""
+    layout = _layout()
+    if fmt in NAMED:
+        fmt = (layout.datetime_formats[fmt].replace("{1}", layout.date_formats[fmt].pattern)
+               .replace("{0}", layout.time_formats[fmt].pattern))
+    return format_datetime(value, fmt)
+
+
+def moment_text(value: datetime) -> str:
+    """A moment as the timelines write it: "1 déc. 2026, 09:30", "1 Dec 2026, 09:30"."""
+    return f"{date_text(value, 'medium')}, {time_text(value)}"
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(
-        date=lambda value, fmt="long": format_date(value, fmt) if value else "",
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
-        time=lambda value, fmt="short": format_time(value, fmt) if value else "",
-    )
+    app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from .auth import own_patient
 from .consent.wording import ability_state, audit_sentence, consent_sentence, section_words
 from .content.views import item_url
+from .i18n import date_text, moment_text
 from .labels import label
 from .models import (
     ActionStatus,
@@ -58,8 +60,13 @@ def nav_items() -> list[NavItem]:
     return [NavItem(url, text, icon, request.path == url) for url, text, icon in items]
 
 
-def change_text(revision: PlanRevision) -> str:
-    """A plan revision in plain words ("marked done", "added")."""
+def change_text(revision: PlanRevision | AppointmentRevision) -> str:
+    """A revision of the plan or of an appointment in plain words ("marked done", "added")."""
+    if isinstance(revision, AppointmentRevision):
+        if revision.change == ChangeKind.CREATED:
+            return _("appointment made")
+        if revision.change == ChangeKind.MOVED:
+            return _("moved to another time")
     if revision.change == ChangeKind.CREATED:
         return _("added to the plan")
     if revision.change == ChangeKind.STATUS:
@@ -96,8 +103,22 @@ def change_lines(revision) -> list[str]:
             lines.append(_("Person responsible changed"))
             continue
         lines.append(_("%(field)s: %(before)s → %(after)s", field=names[field],
-                       before=before or "—", after=after or "—"))
+                       before=_written(field, before) or "—", after=_written(field, after) or "—"))
     return lines
+
+
+def _written(field: str, value):
+    """A value a revision keeps, as the reader reads it: a date, or a date and time, kept as
+    an ISO value, in the reader's language and Paris time. A value kept otherwise (before
+    migration 0007, in a form it could not read) is shown as it was kept."""
+    if not value or not isinstance(value, str) or field not in ("starts_at", "due_date"):
+        return value
+    try:
+        if field == "due_date":
+            return date_text(date.fromisoformat(value), "medium")
+        return moment_text(datetime.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def changed_meanwhile(account) -> str:

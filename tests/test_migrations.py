@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlmodel import Session
 
 from app import create_app
 from app.db import alembic_config, current_revision, head_revision, upgrade
-from app.models import metadata
+from app.models import (
+    Account,
+    Appointment,
+    AppointmentRevision,
+    ChangeKind,
+    Patient,
+    Role,
+    metadata,
+)
+
+from .databases import own_database
 
 # The migrations and the models, compared on each engine.
 pytestmark = pytest.mark.db_engine
@@ -67,4 +81,64 @@ def test_0006_deletes_the_old_sha256_recovery_codes_and_goes_back(tmp_path):
         assert connection.execute(sa.text("SELECT count(*) FROM account")).scalar() == 1
     command.downgrade(alembic_config(url), "0005")
     assert current_revision(engine) == "0005"
+    engine.dispose()
+
+
+@pytest.fixture
+def spare_url(tmp_path):
+    """An empty database of the engine under test, for a migration to go up and down on."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'spare.sqlite'}"
+        return
+    with own_database(server) as url:
+        yield url
+
+
+def _moved_appointment(engine, before: dict, after: dict) -> int:
+    """A patient's appointment and one revision of it that keeps ``before`` and ``after``."""
+    with Session(engine) as db:
+        account = Account(email="a@example.org", first_name="A", last_name="B",
+                          role=Role.PATIENT, user_handle="handle")
+        db.add(account)
+        db.flush()
+        patient = Patient(account_id=account.id)
+        db.add(patient)
+        db.flush()
+        starts = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+        appointment = Appointment(patient_id=patient.id, title="Bilan", starts_at=starts,
+                                  ends_at=starts, uid="uid@carnet")
+        db.add(appointment)
+        db.flush()
+        revision = AppointmentRevision(appointment_id=appointment.id, patient_id=patient.id,
+                                       change=ChangeKind.MOVED, before=before, after=after)
+        db.add(revision)
+        db.commit()
+        return revision.id
+
+
+def _kept(engine, revision_id: int) -> tuple[dict, dict]:
+    with engine.connect() as connection:
+        table = metadata.tables["appointment_revision"]
+        row = connection.execute(sa.select(table.c.before, table.c.after)
+                                 .where(table.c.id == revision_id)).one()
+        return row.before, row.after
+
+
+def test_0007_keeps_appointment_revision_dates_as_iso_instants_and_goes_back(spare_url):
+    # Paris is UTC+1 in November, UTC+2 in July; a value it cannot read is kept as it was.
+    upgrade(spare_url, "0006")
+    engine = sa.create_engine(spare_url)
+    revision_id = _moved_appointment(
+        engine, {"starts_at": "03/11/2026 10:00", "ends_at": "03/11/2026 10:20"},
+        {"starts_at": "15/07/2027 09:30", "ends_at": "mardi matin", "place": "Cabinet"})
+    upgrade(spare_url)
+    assert _kept(engine, revision_id) == (
+        {"starts_at": "2026-11-03T09:00:00+00:00", "ends_at": "2026-11-03T09:20:00+00:00"},
+        {"starts_at": "2027-07-15T07:30:00+00:00", "ends_at": "mardi matin",
+         "place": "Cabinet"})
+    command.downgrade(alembic_config(spare_url), "0006")
+    assert _kept(engine, revision_id) == (
+        {"starts_at": "03/11/2026 10:00", "ends_at": "03/11/2026 10:20"},
+        {"starts_at": "15/07/2027 09:30", "ends_at": "mardi matin", "place": "Cabinet"})
     engine.dispose()

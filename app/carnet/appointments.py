@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -89,7 +89,10 @@ def validate(values: dict[str, Any], professionals: set[int], now: datetime) -> 
             start = parsed
         else:
             end = parsed
-    if day and start:
+    if day and day < local(now).date():
+        # Said before combining: 01/01/0001 at 00:05 in Paris is before the first UTC instant.
+        errors["day"] = _("This date and time are already past.")
+    elif day and start:
         clean["starts_at"] = datetime.combine(day, start, PARIS).astimezone(now.tzinfo)
         if clean["starts_at"] <= now:
             errors["day"] = _("This date and time are already past.")
@@ -103,10 +106,12 @@ def validate(values: dict[str, Any], professionals: set[int], now: datetime) -> 
 
 
 def _snapshot(appointment: Appointment, fields) -> dict[str, Any]:
+    """The values of ``fields`` as a revision keeps them: a date and time as an ISO instant in
+    UTC ("2026-12-01T08:30:00+00:00"), written in the reader's language when shown."""
     out = {}
     for name in fields:
         value = getattr(appointment, name)
-        out[name] = local(value).strftime("%d/%m/%Y %H:%M") if isinstance(value, datetime) else (
+        out[name] = value.astimezone(UTC).isoformat() if isinstance(value, datetime) else (
             value.value if hasattr(value, "value") else value)
     return out
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g
+from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from .. import policy
@@ -37,6 +38,8 @@ WORDING_VERSION = "2"  # the wording of "Who can see my carnet" the patient deci
 WRITE_SCOPES = ("notes:write", "symptoms:write")
 SCOPES = (*SECTIONS, *WRITE_SCOPES)
 PARIS = ZoneInfo("Europe/Paris")
+# The furthest last day of a grant: beyond, the patient means "no end" (an empty date).
+UNTIL_HORIZON = timedelta(days=100 * 365)
 
 
 @dataclass
@@ -60,6 +63,17 @@ class Person:
         if self.ends_at is None:
             return None
         return (self.ends_at.astimezone(PARIS) - timedelta(seconds=1)).date()
+
+
+def until_error(day: date) -> str | None:
+    """Why ``day`` cannot be the last day of a grant, if it cannot: it is past, or further
+    than anyone means (31/12/9999 has no midnight after it to end on)."""
+    today = utcnow().astimezone(PARIS).date()
+    if day < today:
+        return _("This date is already past. Choose today or a later day.")
+    if day > today + UNTIL_HORIZON:
+        return _("This date is too far away. Leave it empty for no end.")
+    return None
 
 
 def end_of_day(day: date | None) -> datetime | None:

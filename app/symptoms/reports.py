@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_time, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from ..carnet.validation import InputError, too_long
+from ..i18n import date_text, time_text
 from ..ids import parse_id
 from ..labels import label
 from ..models import (
@@ -298,9 +299,9 @@ class ReportRow:
                             to_user_timezone(self.report.reported_at))
         name = self.acknowledged_by.full_name
         if seen_at.date() == made_at.date():
-            return _("Seen by %(name)s at %(time)s", name=name, time=format_time(seen_at))
+            return _("Seen by %(name)s at %(time)s", name=name, time=time_text(seen_at))
         return _("Seen by %(name)s on %(date)s at %(time)s", name=name,
-                 date=format_date(seen_at, "medium"), time=format_time(seen_at))
+                 date=date_text(seen_at, "medium"), time=time_text(seen_at))
 
     def fired(self) -> list[str]:
         """The words of each rule the report fired."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+import json
+
+from flask import current_app, make_response, render_template, request
 
 
 def render(template: str, fragment: str | None = None, status: int = 200, **context):
@@ -17,3 +19,14 @@ def render(template: str, fragment: str | None = None, status: int = 200, **cont
     current_app.update_template_context(context)
     block = jinja_template.blocks[fragment]
     return "".join(block(jinja_template.new_context(context))), status
+
+
+def announce(answer, message: str):
+    """``answer`` (what a view returns) with ``message`` for the page's polite live region.
+
+    htmx fires ``carnet:announce`` once the answer is swapped in and settled (static/js/app.js
+    writes it into the region); the message is translated here, like any other text.
+    """
+    response = make_response(answer)
+    response.headers["HX-Trigger-After-Settle"] = json.dumps({"carnet:announce": message})
+    return response

@@ -110,7 +110,7 @@ FORM_NUMBERS = [
      "version": "{n}"}, 409, "This was changed meanwhile"),
     ("lefevre", "/carnet/{j}/plan/{action}/status", {"status": "done", "version": "{n}"},
      409, "This was changed meanwhile"),
-    ("lefevre", "/carnet/{j}/plan/{action}/delete", {"version": "{n}"}, 409,
+    ("lefevre", "/carnet/{j}/plan/{action}/delete", {"version": "{n}", "confirm": "1"}, 409,
      "This was changed meanwhile"),
     ("lefevre", "/carnet/{j}/plan/new", {"kind": "goal", "parent": "{n}", "title": "Marcher"},
      404, "Page not found"),

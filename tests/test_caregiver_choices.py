@@ -133,7 +133,7 @@ def test_one_tap_stops_sharing_everything_with_claire(signed_in, db, jeanne_id):
                 visible="yes")
     assert signed_in("claire").get(f"/carnet/{jeanne_id}/plan").status_code == 200
     assert jeanne.post(f"/carnet/{jeanne_id}/consent/stop",
-                       grantee=claire.id).status_code == 302
+                       grantee=claire.id, confirm="1").status_code == 302
     as_claire = signed_in("claire")
     for path in ("", "plan", "team", "appointments", "notes"):
         assert as_claire.get(f"/carnet/{jeanne_id}/{path}").status_code == 404

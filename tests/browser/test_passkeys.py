@@ -229,7 +229,7 @@ def test_jeanne_who_lost_her_phone_signs_in_once_with_a_recovery_code(
     follow(page, 'form[action="/sign-in/recovery"] button')
     expect(page).to_have_url(SECURITY)
     expect(page.locator(".site-header__who")).to_have_text("Jeanne Martin")
-    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("p.banner[role=status]")).to_be_visible()  # the flash, not #announcer
     assert_accessible(page)
 
     # The code just proved her: removing the lost phone's passkey asks for no passkey.

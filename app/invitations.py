@@ -25,11 +25,13 @@ from . import policy
 from .auth import login_required, own_patient, own_professional
 from .auth.invitations import create_invitation, invitation_url, qr_svg
 from .auth.session import show_once, take_shown
+from .carnet.access import open_carnet
 from .consent import ledger
 from .db import get_session
 from .forms import CaregiverForm, PatientForm, PersonForm, ProfessionalForm
 from .models import (
     Account,
+    AuditAction,
     CaregiverLink,
     CareTeamMember,
     Invitation,
@@ -71,10 +73,9 @@ def _show_once(db: Session, invitation: Invitation, token: str):
 
 
 def _inviter_professional() -> Professional:
-    professional = own_professional(g.account)
-    if professional is None:
+    if not policy.may_invite(get_session(), g.account, InvitationKind.PATIENT):
         abort(404)
-    return professional
+    return own_professional(g.account)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -109,9 +110,8 @@ def new_patient():
 @login_required
 def new_team_member(patient_id: int):
     """Bring a professional into a patient's care team (inviting them if they are new)."""
+    patient = open_carnet(patient_id, "team", policy.WRITE, change=AuditAction.CREATE)
     db = get_session()
-    patient = db.get(Patient, patient_id) or abort(404)
-    policy.check(db, g.account, policy.WRITE, patient, "team")
     form = ProfessionalForm()
     if form.validate_on_submit():
         existing = _existing(db, form.email.data)
@@ -149,7 +149,9 @@ def new_team_member(patient_id: int):
 @login_required
 def new_caregiver():
     """A patient invites a caregiver and chooses what they see and may do, and until when."""
-    patient = own_patient(g.account) or abort(404)
+    patient = own_patient(g.account)
+    if not policy.may_invite(get_session(), g.account, InvitationKind.CAREGIVER, patient):
+        abort(404)
     form = CaregiverForm()
     if request.method == "GET":
         form.sections.data = CAREGIVER_DEFAULT_SCOPES
@@ -183,10 +185,7 @@ def new_caregiver():
 @login_required
 def new_professional():
     """An administrator or the territory's coordinator invites a professional."""
-    coordinator = own_professional(g.account)
-    if g.account.role != Role.ADMIN and (
-        coordinator is None or coordinator.profession != Profession.COORDINATOR
-    ):
+    if not policy.may_invite(get_session(), g.account, InvitationKind.PROFESSIONAL):
         abort(404)
     form = ProfessionalForm()
     db = get_session()

@@ -5,7 +5,8 @@ soins) sharing is presumed and the patient may oppose it, section by section;
 outside it — a caregiver, a social worker — nothing is shared without the patient's
 explicit grant, which may end at a date. Permissions are a fold of the consent
 ledger, never stored beside it. Every access by someone other than the patient,
-allowed or refused, is audited; a refusal answers 404, never 403.
+allowed or refused, is audited (by the way into a carnet, ``app/carnet/access.py``, which
+asks this module); a refusal answers 404, never 403.
 """
 
 from __future__ import annotations
@@ -14,18 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import abort, g
+from flask import g
 from sqlmodel import Session, col, select
 
 from .models import (
     SECTIONS,
     Account,
-    AuditAction,
-    AuditEvent,
     CaregiverLink,
     CareTeamMember,
     ConsentEvent,
     ConsentKind,
+    InvitationKind,
     Patient,
     Profession,
     Professional,
@@ -170,40 +170,14 @@ def can(db: Session, actor: Account | None, action: str, patient: Patient, secti
     return action in permissions(db, actor, patient).get(section, set())
 
 
-def check(
-    db: Session,
-    actor: Account | None,
-    action: str,
-    patient: Patient,
-    section: str,
-    *,
-    audit_action: AuditAction | None = None,
-    object_type: str = "",
-    object_id: int | None = None,
-) -> None:
-    """Allow, or answer 404; audit the access when the actor is not the patient.
-
-    The audit event joins the request's transaction: the caller commits it with its
-    change (or after a read); a refusal is committed here before the 404.
-    """
-    allowed = can(db, actor, action, patient, section)
-    if actor is None or actor.id != patient.account_id:
-        db.add(
-            AuditEvent(
-                patient_id=patient.id,
-                actor_account_id=actor.id if actor else None,
-                actor_role=actor.role if actor else None,
-                section=section,
-                action=audit_action or (AuditAction.READ if action == READ else AuditAction.UPDATE),
-                allowed=allowed,
-                object_type=object_type,
-                object_id=object_id,
-            )
-        )
-        if not allowed:
-            db.commit()  # a refusal is audited too, then answered like a missing page
-    if not allowed:
-        abort(404)
+def readable_sections(db: Session, actor: Account | None, patients: list[Patient]
+                      ) -> dict[int, set[str]]:
+    """The sections ``actor`` may read in each carnet of a list page (what a count there
+    may count), in the queries of one :func:`preload`."""
+    preload(db, actor, patients)
+    return {patient.id: {section for section in SECTIONS if can(db, actor, READ, patient,
+                                                                  section)}
+            for patient in patients}
 
 
 def may_set_status(
@@ -255,3 +229,33 @@ def may_author(actor: Account | None) -> bool:
     an editor is neither in a care team nor linked to a carnet, so every carnet says 404."""
     return actor is not None and actor.is_active and actor.role in (Role.EDITOR,
                                                                     Role.PROFESSIONAL)
+
+
+def may_ask_access(db: Session, actor: Account | None, patient: Patient) -> bool:
+    """Only a professional outside the patient's care team has something to ask with the
+    link the patient handed them (``/access/<token>``); the patient still decides."""
+    return (actor is not None and actor.role == Role.PROFESSIONAL and actor.is_active
+            and actor.id not in care_team_account_ids(db, patient))
+
+
+def may_invite(db: Session, actor: Account | None, kind: InvitationKind,
+               patient: Patient | None = None) -> bool:
+    """Who may invite whom: a professional opens a carnet for a patient; an administrator
+    or the territory's coordinator invites a professional; whoever may write in a care team
+    brings a professional into it; the patient alone invites a caregiver."""
+    if actor is None or not actor.is_active:
+        return False
+    if kind == InvitationKind.TEAM_MEMBER:
+        return patient is not None and can(db, actor, WRITE, patient, "team")
+    if kind == InvitationKind.CAREGIVER:
+        return patient is not None and is_owner(actor, patient)
+    if kind == InvitationKind.PROFESSIONAL and actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.PROFESSIONAL or kind not in (InvitationKind.PATIENT,
+                                                        InvitationKind.PROFESSIONAL):
+        return False
+    profession = db.exec(select(Professional.profession)
+                         .where(Professional.account_id == actor.id)).first()
+    if kind == InvitationKind.PATIENT:
+        return profession is not None
+    return profession == Profession.COORDINATOR

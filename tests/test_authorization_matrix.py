@@ -6,15 +6,19 @@ each persona gets on Jeanne's carnet: "ok" (let through: any status but 404 and 
 or "sign-in" (a visitor who is not signed in is sent to sign in). A route missing from
 the table, or a row whose route is gone, fails the test: a new page is not done until
 someone has decided who may open it.
+
+Each route also says what it writes in Jeanne's "Who saw my carnet" (AUDITS), so that each
+cell of the matrix is an answer and the exact audit lines of that one request.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.auth.invitations import create_invitation
@@ -26,6 +30,7 @@ from app.models import (
     Account,
     Appointment,
     AppointmentQuestion,
+    AuditEvent,
     CaregiverLink,
     ConsentEvent,
     ConsentKind,
@@ -167,6 +172,7 @@ ROUTES = {
     f"POST {CARNET}/plan/<int:item_id>/comments": "write:plan",
     f"POST {CARNET}/plan/<int:item_id>/status": "status:plan",
     f"POST {CARNET}/plan/<int:item_id>/move": "manage:plan",
+    f"GET {CARNET}/plan/<int:item_id>/delete": "manage:plan",  # "remove it?"
     f"POST {CARNET}/plan/<int:item_id>/delete": "manage:plan",
     f"GET {CARNET}/appointments": "read:appointments",
     f"GET {CARNET}/appointments/new": "manage:appointments",
@@ -175,6 +181,7 @@ ROUTES = {
     f"GET {CARNET}/appointments/<int:appointment_id>/calendar.ics": "read:appointments",
     f"GET {CARNET}/appointments/<int:appointment_id>/edit": "manage:appointments",
     f"POST {CARNET}/appointments/<int:appointment_id>/edit": "manage:appointments",
+    f"GET {CARNET}/appointments/<int:appointment_id>/cancel": "manage:appointments",
     f"POST {CARNET}/appointments/<int:appointment_id>/cancel": "manage:appointments",
     f"POST {CARNET}/appointments/<int:appointment_id>/questions": "write:appointments",
     f"POST {CARNET}/appointments/<int:appointment_id>/questions/<int:question_id>/delete":
@@ -195,6 +202,7 @@ ROUTES = {
     f"GET {CARNET}/consent": "owner",
     f"POST {CARNET}/consent": "owner",
     f"POST {CARNET}/consent/until": "owner",
+    f"GET {CARNET}/consent/stop": "owner",
     f"POST {CARNET}/consent/stop": "owner",
     f"GET {CARNET}/consent/timeline": "owner",
     f"POST {CARNET}/consent/access-link": "owner",
@@ -239,6 +247,116 @@ ROUTES = {
     "POST /authoring/questionnaires/<int:questionnaire_id>/try": "an author",
 }
 
+# What each route writes in Jeanne's audit trail ("Who saw my carnet"), by the lines of one
+# request: R read, C create, U update, D delete, E export (print, calendar files), then the
+# section. A plain line is written when the persona is let through; a read or an export of a
+# section only by those it is shared with (a page shows what is shared). "!X:section" is the
+# refusal, written once when the persona is refused; "=X:section" is written whoever asks.
+# Jeanne's own requests write nothing but "=" lines, and nor does a visitor not signed in.
+# "-": nothing, whoever asks. The matrix's forms are the smallest (see Carnet.form): a form
+# that fails validation or is stale and answers its page again is a read, like its GET.
+ALL_READ = "R:appointments R:plan R:team R:notes"
+AUDITS = {
+    f"GET {CARNET}/": f"{ALL_READ} !R:carnet",
+    f"GET {CARNET}/print": "E:team E:plan E:appointments E:notes !E:carnet",
+    f"GET {CARNET}/changes": "R:plan R:appointments !R:carnet",
+    f"GET {CARNET}/team": "R:team !R:team",
+    f"GET {CARNET}/team/invite": "R:team !C:team",
+    f"POST {CARNET}/team/invite": "R:team !C:team",  # 400: the form again
+    f"GET {CARNET}/team/ask-access": "R:team !C:team",
+    f"POST {CARNET}/team/ask-access": "R:team !C:team",
+    f"GET {CARNET}/plan": "R:plan !R:plan",
+    f"GET {CARNET}/plan/new": "R:plan !C:plan",
+    f"POST {CARNET}/plan/new": "C:plan !C:plan",
+    f"GET {CARNET}/plan/<int:item_id>": "R:plan !R:plan",
+    f"POST {CARNET}/plan/<int:item_id>": "R:plan !U:plan",  # 409: no version, the form again
+    f"GET {CARNET}/plan/<int:item_id>/edit": "R:plan !U:plan",
+    f"POST {CARNET}/plan/<int:item_id>/comments": "C:plan !C:plan",
+    f"POST {CARNET}/plan/<int:item_id>/status": "!U:plan",  # a bare 400: no status
+    f"POST {CARNET}/plan/<int:item_id>/move": "U:plan !U:plan",
+    f"GET {CARNET}/plan/<int:item_id>/delete": "R:plan !D:plan",
+    f"POST {CARNET}/plan/<int:item_id>/delete": "!D:plan",  # not confirmed: back to the question
+    f"GET {CARNET}/appointments": "R:appointments !R:appointments",
+    f"GET {CARNET}/appointments/new": "R:appointments !C:appointments",
+    f"POST {CARNET}/appointments/new": "C:appointments !C:appointments",
+    f"GET {CARNET}/appointments/<int:appointment_id>": "R:appointments !R:appointments",
+    f"GET {CARNET}/appointments/<int:appointment_id>/calendar.ics":
+        "E:appointments !E:appointments",
+    f"GET {CARNET}/appointments/<int:appointment_id>/edit": "R:appointments !U:appointments",
+    f"POST {CARNET}/appointments/<int:appointment_id>/edit": "R:appointments !U:appointments",
+    f"GET {CARNET}/appointments/<int:appointment_id>/cancel": "R:appointments !U:appointments",
+    f"POST {CARNET}/appointments/<int:appointment_id>/cancel": "!U:appointments",
+    f"POST {CARNET}/appointments/<int:appointment_id>/questions": "C:appointments !C:appointments",
+    f"POST {CARNET}/appointments/<int:appointment_id>/questions/<int:question_id>/delete":
+        "!D:appointments",
+    f"GET {CARNET}/calendar": "!R:calendar",
+    f"POST {CARNET}/calendar": "!U:calendar",
+    # Jeanne's calendar app, with her private link: hers, written so she sees it in use.
+    "GET /calendar/<token>.ics": "=E:appointments",
+    f"GET {CARNET}/symptoms": "R:symptoms !R:symptoms",
+    f"GET {CARNET}/symptoms/new": "R:symptoms !C:symptoms",
+    f"POST {CARNET}/symptoms/new": "R:symptoms !C:symptoms",  # 400: the form again
+    f"GET {CARNET}/symptoms/<int:report_id>/sent": "!C:symptoms",  # Jeanne's report
+    f"GET {CARNET}/symptoms/trends": "R:symptoms !R:symptoms",
+    f"POST {CARNET}/symptoms/<int:report_id>/acknowledge": "U:symptoms !U:symptoms",
+    f"GET {CARNET}/notes": "R:notes !R:notes",
+    f"POST {CARNET}/notes": "C:notes !C:notes",
+    f"GET {CARNET}/consent": "!R:consent",
+    f"POST {CARNET}/consent": "!U:consent",
+    f"POST {CARNET}/consent/until": "!U:consent",
+    f"GET {CARNET}/consent/stop": "!R:consent",
+    f"POST {CARNET}/consent/stop": "!U:consent",
+    f"GET {CARNET}/consent/timeline": "!R:consent",
+    f"POST {CARNET}/consent/access-link": "!U:consent",
+    f"GET {CARNET}/consent/access-link/<int:link_id>": "!R:consent",
+    f"POST {CARNET}/consent/requests/<int:request_id>": "!U:consent",
+    f"GET {CARNET}/who-saw": "!R:consent",
+    # The link shows Jeanne's name: a read of it; asking is a change.
+    "GET /access/<token>": "R:access_link !R:access_link",
+    "POST /access/<token>": "C:access_link !C:access_link",
+    f"GET {CARNET}/understand": "R:plan !R:plan",
+    # A professional's lists: the counts of what is new are reads of their sections (never
+    # of one the professional may not read); the inbox reads the reports it lists.
+    "GET /patients": "R:notes R:plan R:appointments R:symptoms",
+    "GET /inbox": "R:symptoms",
+    # Near carnets, but no one's data: one's passkeys, phones, invitations, new carnets, and
+    # the names of the carnets a caregiver helps with.
+    "POST /me/security/passkeys/<int:passkey_id>/rename": "-",
+    "POST /me/security/passkeys/<int:passkey_id>/delete": "-",
+    "GET /me/caregivers/invite": "-",
+    "POST /me/caregivers/invite": "-",
+    "GET /invitations/<int:invitation_id>": "-",
+    "POST /me/notifications/devices/<int:subscription_id>/delete": "-",
+    "GET /carnets": "-",
+    "GET /patients/new": "-",
+    "POST /patients/new": "-",
+}
+# Access classes whose routes never reach a carnet: they need no row in AUDITS ("-").
+FAR_FROM_CARNETS = {"public", "signed-in", "an author", "a coordinator"}
+# The sections of Jeanne's carnet each persona may read.
+READS = {"claire": set(SECTIONS), "bruno": {"team"}, "lefevre": set(SECTIONS),
+         "nadia": set(SECTIONS), "lucas": set(SECTIONS)}
+ACTION_LETTERS = {"read": "R", "create": "C", "update": "U", "delete": "D", "export": "E"}
+
+
+def audit_lines(route: str, who: str, answer: str) -> list[str]:
+    """The lines one request of ``who`` on ``route`` writes, by AUDITS, sorted."""
+    tokens = AUDITS.get(route, "-").split()
+    lines = [token[1:] for token in tokens if token.startswith("=")]
+    if who in ("jeanne", "anonymous") or answer == IN:
+        return sorted(lines)
+    if answer == NO:
+        return sorted(lines + [token for token in tokens if token.startswith("!")])
+    for token in tokens:
+        if token[0] in "!=-":
+            continue
+        action, section = token.split(":")
+        if action in "RE" and section in SECTIONS and section not in READS.get(who, set()):
+            continue  # not shared with them: not shown, not read
+        lines.append(token)
+    return sorted(lines)
+
+
 # Requests that end the session go last, in this order.
 LAST = ("POST /me/security/sign-out-everywhere", "POST /sign-out", "POST /demo/sign-in")
 SIGN_OUTS = {"POST /me/security/sign-out-everywhere", "POST /sign-out"}
@@ -273,6 +391,17 @@ class Carnet:
             f"POST {CARNET}/consent/stop": {"grantee": lucas},
             f"POST {CARNET}/consent/requests/<int:request_id>": {"decision": "refuse"},
             "POST /demo/sign-in": {"account_id": self.accounts["karim"]},
+            # Changes that succeed, to see what a change writes in the audit trail.
+            f"POST {CARNET}/plan/new": {"kind": "problem", "title": "Matrix problem"},
+            f"POST {CARNET}/plan/<int:item_id>/comments": {"comment": "Matrix comment"},
+            f"POST {CARNET}/plan/<int:item_id>/move": {"direction": "down"},
+            f"POST {CARNET}/appointments/new": {
+                "title": "Matrix visit", "kind": "visit", "start": "09:00", "end": "09:30",
+                "day": (date.today() + timedelta(days=7)).isoformat()},
+            f"POST {CARNET}/appointments/<int:appointment_id>/questions": {
+                "question": "Matrix question?"},
+            f"POST {CARNET}/notes": {"body": "Matrix note"},
+            "POST /access/<token>": {"sections": "plan"},
         }.get(route, {})
 
 
@@ -310,9 +439,10 @@ def carnet(app, db, demo) -> Carnet:
         PlanItem.patient_id == patient.id, PlanItem.kind == PlanItemKind.ACTION,
         PlanItem.responsible_account_id == jeanne.id)).first()
     appointment = db.exec(select(Appointment).where(Appointment.patient_id == patient.id)).first()
-    report = db.exec(select(SymptomReport).where(
+    report = db.exec(select(SymptomReport).where(  # one still to acknowledge, if any
         SymptomReport.patient_id == patient.id,
-        SymptomReport.reported_by_account_id == jeanne.id)).first()
+        SymptomReport.reported_by_account_id == jeanne.id).order_by(
+        SymptomReport.acknowledged_at.is_not(None), SymptomReport.id)).first()
     question = AppointmentQuestion(appointment_id=appointment.id, author_account_id=jeanne.id,
                                    text="Can I garden again?")
     asking = AccessRequest(patient_id=patient.id, requester_account_id=accounts["elise"].id,
@@ -354,6 +484,15 @@ def test_every_route_has_a_row_in_the_matrix(app):
     assert sorted(set(ROUTES) - routes) == [], "these routes are gone"
     assert set(ROUTES.values()) <= set(EXPECTED)
     assert all(len(answers) == len(PERSONAS) for answers in EXPECTED.values())
+    assert sorted(set(AUDITS) - routes) == [], "these routes are gone"
+
+
+def test_every_route_near_a_carnet_says_what_it_writes_in_the_audit_trail(app):
+    """A route that may reach a carnet is not done until someone has decided what its
+    requests write in "Who saw my carnet" ("-" for nothing)."""
+    near = {route for route in _routes(app) if "<int:patient_id>" in route
+            or ROUTES.get(route) not in FAR_FROM_CARNETS}
+    assert sorted(near - set(AUDITS)) == [], "say what these routes write"
 
 
 class Visitor:
@@ -396,6 +535,7 @@ class Visitor:
 @pytest.mark.parametrize("who", list(PERSONAS))
 def test_each_persona_gets_the_expected_answer_on_every_route(app, engine, carnet, who):
     visitor = Visitor(app, carnet, who)
+    patient_id = carnet.values["patient_id"]
     column = list(PERSONAS).index(who)
     rules = {route: rule for route, rule in _routes(app).items() if route in ROUTES}
     expected = {route: EXPECTED[ROUTES[route]][column] for route in rules}
@@ -406,11 +546,22 @@ def test_each_persona_gets_the_expected_answer_on_every_route(app, engine, carne
     wrong = []
 
     def ask(route: str) -> None:
+        with engine.connect() as connection:
+            last = connection.execute(sa.select(sa.func.max(AuditEvent.id))).scalar() or 0
         answer = visitor.answer(route, rules[route])
         if route in SIGN_OUTS and answer == IN and expected[route] == OK:
             answer = OK  # signing out lets you through... to the sign-in page
         if answer != expected[route]:
             wrong.append(f"{route} ({ROUTES[route]}): {answer}, expected {expected[route]}")
+        with engine.connect() as connection:
+            written = connection.execute(
+                sa.select(AuditEvent.action, AuditEvent.section, AuditEvent.allowed)
+                .where(AuditEvent.id > last, AuditEvent.patient_id == patient_id)).all()
+        lines = sorted(f"{'' if allowed else '!'}{ACTION_LETTERS[action]}:{section}"
+                       for action, section, allowed in written)
+        if lines != audit_lines(route, who, expected[route]):
+            wrong.append(f"{route}: wrote {' '.join(lines) or '-'}, expected "
+                         f"{' '.join(audit_lines(route, who, expected[route])) or '-'}")
 
     # Reads first: the changes after them may retire what they open (a calendar link…).
     for route in reads:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from app.models import AuditEvent, Patient
@@ -108,6 +111,37 @@ def test_dr_lefevre_lists_his_patients(demo_actions):
     assert "Jeanne Martin" in page and "Karim Belkacem" in page
     assert "Louise Bernard" not in page
     assert "to read" in page  # reports not yet acknowledged by anyone in the team
+
+
+def _jeanne_in_the_list(lefevre) -> str:
+    """Jeanne's line in Dr Lefèvre's list of patients, with its counts of what is new."""
+    page = lefevre.get("/patients").get_data(as_text=True)
+    return next(line for line in page.split("<li>") if "Jeanne Martin" in line)
+
+
+@pytest.mark.db_engine
+def test_dr_lefevres_counts_drop_what_jeanne_opposed_at_once(signed_in, db, jeanne_id):
+    lefevre, amina, jeanne = signed_in("lefevre"), signed_in("amina"), signed_in("jeanne")
+    lefevre.get(f"/carnet/{jeanne_id}/")  # his visit: nothing is new since
+    assert "change" not in _jeanne_in_the_list(lefevre)
+    day = (date.today() + timedelta(days=7)).isoformat()
+    assert amina.post(f"/carnet/{jeanne_id}/appointments/new", title="Prise de sang",
+                      kind="home_visit", day=day, start="08:00", end="08:15").status_code == 302
+    assert ">1 change<" in _jeanne_in_the_list(lefevre)
+
+    jeanne.post(f"/carnet/{jeanne_id}/consent", grantee=persona(db, "lefevre").id,
+                section="appointments", visible="no")
+    last = db.exec(select(sa.func.max(AuditEvent.id))).one()
+    assert "change" not in _jeanne_in_the_list(lefevre)
+    # Each count is a read of its section, and there is none of her appointments now.
+    counted = db.exec(select(AuditEvent.section).where(
+        AuditEvent.id > last, AuditEvent.patient_id == jeanne_id,
+        AuditEvent.object_type == "count")).all()
+    assert sorted(counted) == ["notes", "plan", "symptoms"]
+
+    assert amina.post(f"/carnet/{jeanne_id}/plan/new", kind="problem",
+                      title="Sommeil").status_code == 302
+    assert ">1 change<" in _jeanne_in_the_list(lefevre)  # the plan's, which he still sees
 
 
 def test_claire_chooses_among_the_carnets_she_helps_with(demo_actions):

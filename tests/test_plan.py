@@ -58,9 +58,9 @@ def _notified(db, kind: NotificationKind) -> set[str]:
         select(Notification).where(Notification.kind == kind))}
 
 
-def _audit_trail(db, name: str) -> list[tuple[str, bool]]:
+def _audit_trail(db, name: str) -> list[tuple[str, str, bool]]:
     db.expire_all()
-    return [(e.section, e.allowed) for e in db.exec(
+    return [(e.section, e.action.value, e.allowed) for e in db.exec(
         select(AuditEvent).where(AuditEvent.actor_account_id == persona(db, name).id)
         .order_by(AuditEvent.id))]
 
@@ -124,27 +124,32 @@ def test_a_status_saved_from_a_stale_page_is_refused(signed_in, db, jeanne_id):
     assert _item(db, JEANNES_ACTION).status == status
 
 
-def test_a_refused_save_is_in_the_audit_trail_all_the_same(signed_in, db, jeanne_id, subtests):
-    """Amina was shown the plan as it is now: her access is audited like any other."""
+@pytest.mark.db_engine
+def test_a_refused_save_is_a_read_in_the_audit_trail_never_a_change(
+    signed_in, db, jeanne_id, subtests
+):
+    """Amina was shown the plan as it is now (the form again, with what is wrong or who
+    changed it meanwhile): a read, like any other. A bare 400 shows nothing: no line."""
     lefevre, amina = signed_in("lefevre"), signed_in("amina")
     item = _item(db, JEANNES_ACTION)
     stale = _edit_form(amina, jeanne_id, item, title="Me peser sur la même balance")
     lefevre.post(f"/carnet/{jeanne_id}/plan/{item.id}",
                  **_edit_form(lefevre, jeanne_id, item, title="Me peser chaque matin, à jeun"))
-    for refusal, status, path, form in [
-        ("stale save", 409, "", stale),
-        ("empty title", 400, "", {**stale, "title": ""}),
-        ("stale status", 409, "/status", {"status": "done", "version": stale["version"]}),
-        ("unknown status", 400, "/status", {"status": "finished", "version": "2"}),
-        ("stale removal", 409, "/delete", {"version": stale["version"]}),
-        ("empty comment", 400, "/comments", {"comment": ""}),
-        ("unknown direction", 400, "/move", {"direction": "left"}),
+    read = [("plan", "read", True)]
+    for refusal, status, path, form, lines in [
+        ("stale save", 409, "", stale, read),
+        ("empty title", 400, "", {**stale, "title": ""}, read),
+        ("stale status", 409, "/status", {"status": "done", "version": stale["version"]}, read),
+        ("unknown status", 400, "/status", {"status": "finished", "version": "2"}, []),
+        ("stale removal", 409, "/delete", {"version": stale["version"], "confirm": "1"}, read),
+        ("empty comment", 400, "/comments", {"comment": ""}, read),
+        ("unknown direction", 400, "/move", {"direction": "left"}, []),
     ]:
         with subtests.test(refusal):
             audited = _audit_trail(db, "amina")
             response = amina.post(f"/carnet/{jeanne_id}/plan/{item.id}{path}", **form)
             assert response.status_code == status
-            assert _audit_trail(db, "amina") == audited + [("plan", True)]
+            assert _audit_trail(db, "amina") == audited + lines
 
 
 # Who may change what -----------------------------------------------------------------------
@@ -264,7 +269,7 @@ def test_removing_an_item_hides_it_and_its_children_but_keeps_its_history(
     assert len(children) == 5
 
     response = lefevre.post(f"/carnet/{jeanne_id}/plan/{goal.id}/delete",
-                            version=str(goal.version))
+                            version=str(goal.version), confirm="1")
 
     assert response.status_code == 302
     plan = lefevre.get(f"/carnet/{jeanne_id}/plan").get_data(as_text=True)

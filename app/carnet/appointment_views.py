@@ -9,11 +9,19 @@ from ..auth import login_required
 from ..auth.session import show_once, take_shown
 from ..db import get_session
 from ..ids import MAX_ID, whole_number
-from ..models import Account, Appointment, AppointmentKind, AppointmentQuestion, Patient
+from ..models import (
+    Account,
+    Appointment,
+    AppointmentKind,
+    AppointmentQuestion,
+    AppointmentStatus,
+    AuditAction,
+    Patient,
+)
 from ..rendering import render
 from ..types import utcnow
 from . import appointments, bp, queries
-from .access import open_carnet
+from .access import CALENDAR_FILE, carnet_access, open_carnet, record_feed_read
 
 FIELDS = ("title", "kind", "professional_id", "day", "start", "end", "place", "address",
           "details")
@@ -71,7 +79,7 @@ def appointment_list(patient_id: int):
 @login_required
 def new_appointment(patient_id: int):
     """Add an appointment (the care team)."""
-    patient = open_carnet(patient_id, "appointments", policy.MANAGE)
+    patient = open_carnet(patient_id, "appointments", policy.MANAGE, change=AuditAction.CREATE)
     db = get_session()
     context = _form_context(patient)
     errors: dict[str, str] = {}
@@ -143,20 +151,40 @@ def edit_appointment(patient_id: int, appointment_id: int):
                   appointment=row, stale=stale, stale_by=stale_by, **context)
 
 
-@bp.post("/carnet/<int:patient_id>/appointments/<int:appointment_id>/cancel")
+def _cancel_page(row: Appointment, status: int = 200, errors: dict | None = None,
+                 values=None, **context):
+    """The question "cancel this appointment?", with its optional reason."""
+    return render("carnet/appointment_cancel.html", None, status,
+                  a=queries.appointment_row(get_session(), row), errors=errors or {},
+                  values=values or {}, **context)
+
+
+@bp.route("/carnet/<int:patient_id>/appointments/<int:appointment_id>/cancel",
+          methods=["GET", "POST"])
 @login_required
 def cancel_appointment(patient_id: int, appointment_id: int):
-    """Cancel an appointment (it stays in the list, marked cancelled)."""
+    """Cancel an appointment (it stays in the list, marked cancelled): the question first,
+    the cancellation once confirmed."""
     patient = open_carnet(patient_id, "appointments", policy.MANAGE)
     db = get_session()
     row = _appointment(patient, appointment_id)
+    if request.method == "GET":
+        db.commit()
+        if row.status == AppointmentStatus.CANCELLED:
+            return redirect(url_for("carnet.appointment", patient_id=patient.id,
+                                    appointment_id=row.id))
+        return _cancel_page(row)
+    if not request.form.get("confirm"):
+        return redirect(request.path, 303)
     try:
         appointments.cancel(db, patient, row, g.account, _version(),
                             request.form.get("reason", ""))
-    except (appointments.InputError, appointments.StaleAppointment):
+    except appointments.InputError as error:
         db.commit()  # a refused change is audited too
-        return redirect(url_for("carnet.appointment", patient_id=patient.id,
-                                appointment_id=row.id), 303)
+        return _cancel_page(row, 400, errors=error.errors, values=request.form)
+    except appointments.StaleAppointment as stale:
+        db.commit()
+        return _cancel_page(stale.current, 409, stale_by=stale.by, values=request.form)
     return redirect(url_for("carnet.appointment", patient_id=patient.id, appointment_id=row.id))
 
 
@@ -164,7 +192,7 @@ def cancel_appointment(patient_id: int, appointment_id: int):
 @login_required
 def ask(patient_id: int, appointment_id: int):
     """Add a question to ask at this appointment."""
-    patient = open_carnet(patient_id, "appointments", policy.WRITE)
+    patient = open_carnet(patient_id, "appointments", policy.WRITE, change=AuditAction.CREATE)
     db = get_session()
     row = _appointment(patient, appointment_id)
     try:
@@ -187,14 +215,14 @@ def ask(patient_id: int, appointment_id: int):
 @login_required
 def forget_question(patient_id: int, appointment_id: int, question_id: int):
     """Remove one of my questions."""
-    patient = open_carnet(patient_id, "appointments", policy.WRITE)
+    patient = open_carnet(patient_id, "appointments", policy.WRITE, change=AuditAction.DELETE)
     db = get_session()
     row = _appointment(patient, appointment_id)
     question = db.get(AppointmentQuestion, question_id)
-    if question is None or question.appointment_id != row.id or (
-        question.author_account_id != g.account.id
-    ):
+    if question is None or question.appointment_id != row.id:
         abort(404)
+    if question.author_account_id != g.account.id:
+        carnet_access().refuse()
     db.delete(question)
     db.commit()
     return redirect(url_for("carnet.appointment", patient_id=patient.id,
@@ -204,8 +232,9 @@ def forget_question(patient_id: int, appointment_id: int, question_id: int):
 @bp.get("/carnet/<int:patient_id>/appointments/<int:appointment_id>/calendar.ics")
 @login_required
 def appointment_ics(patient_id: int, appointment_id: int):
-    """This appointment as a file the phone's calendar opens ("Add to my calendar")."""
-    patient = open_carnet(patient_id, "appointments")
+    """This appointment as a file the phone's calendar opens ("Add to my calendar"): an
+    export of the appointments."""
+    patient = open_carnet(patient_id, "appointments", export=CALENDAR_FILE)
     db = get_session()
     row = _appointment(patient, appointment_id)
     with_whom = queries.appointment_row(db, row).account
@@ -220,7 +249,7 @@ def appointment_ics(patient_id: int, appointment_id: int):
 @login_required
 def calendar_feed(patient_id: int):
     """The patient's private calendar link, which a phone calendar can subscribe to."""
-    patient = open_carnet(patient_id, "calendar", policy.MANAGE)
+    patient = open_carnet(patient_id, "calendar")  # the patient's own
     db = get_session()
     if request.method == "POST":
         if request.form.get("action") == "revoke":
@@ -244,5 +273,7 @@ def feed(token: str):
     if patient is None or owner is None or not policy.can(db, owner, policy.READ, patient,
                                                            "appointments"):
         abort(404)
+    record_feed_read(db, patient, owner)
     body = appointments.calendar(appointments.feed_rows(db, patient.id), "Carnet")
+    db.commit()
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": ICS_CACHE})

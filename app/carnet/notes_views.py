@@ -15,7 +15,7 @@ from ..paging import page_number
 from ..rendering import render
 from ..types import utcnow
 from . import bp, notes
-from .access import open_carnet
+from .access import carnet_access, open_carnet
 
 
 def _replied_report(patient: Patient, raw: str | None
@@ -39,9 +39,9 @@ def _replied_report(patient: Patient, raw: str | None
     if row is None:
         abort(404)
     report, questionnaire = row
-    policy.check(db, g.account, policy.READ, patient, "symptoms",
-                 audit_action=AuditAction.READ, object_type="symptom_report",
-                 object_id=report.id)
+    access = carnet_access()
+    if not access.read("symptoms", "symptom_report", report.id):
+        access.refuse("symptoms", AuditAction.READ)
     return report, questionnaire
 
 
@@ -79,7 +79,7 @@ def notes_page(patient_id: int):
 @login_required
 def write_note(patient_id: int):
     """Write a note, maybe in reply to a report; everyone who reads the notebook is told."""
-    patient = open_carnet(patient_id, "notes", policy.WRITE)
+    patient = open_carnet(patient_id, "notes", policy.WRITE, change=AuditAction.CREATE)
     reply = _replied_report(patient, request.form.get("symptom_report_id", "").strip())
     try:
         notes.add_note(get_session(), patient, g.account, request.form.get("body", ""),

@@ -6,16 +6,17 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from .. import policy
 from ..auth import login_required
 from ..content import reading
 from ..db import get_session
 from ..ids import MAX_ID, parse_id, whole_number
-from ..models import ActionStatus, Patient, PlanItem, PlanItemKind
-from ..rendering import render
+from ..models import ActionStatus, AuditAction, Patient, PlanItem, PlanItemKind
+from ..rendering import announce, render
 from . import bp, plan, queries
-from .access import open_carnet
+from .access import carnet_access, open_carnet
 
 FIELDS = ("title", "details", "status", "responsible_account_id", "due_date", "content_slug")
 
@@ -67,17 +68,18 @@ def _back_to(patient: Patient, item_id: int | None = None):
     return redirect(url_for("carnet.plan", patient_id=patient.id) + anchor)
 
 
-def _item_fragment(patient: Patient, item_id: int, status: int = 200):
+def _item_fragment(patient: Patient, item_id: int, status: int = 200, **extra):
     """The item as the page that changed it inline shows it (the htmx answer): the plan,
-    or the item's own page."""
+    or the item's own page; without JavaScript, the item's own page."""
     context = _context(patient)
     node = queries.plan_node(context["tree"], item_id)
     if node is None:
         return "", 200
     own_page = url_for("carnet.item_page", patient_id=patient.id, item_id=item_id)
-    on_own_page = urlsplit(request.htmx.current_url or "").path == own_page
-    return render("carnet/plan_item.html", "item", status, node=node,
-                  page_item_id=item_id if on_own_page else None, **context)
+    on_own_page = not request.htmx or urlsplit(request.htmx.current_url or "").path == own_page
+    history = [] if request.htmx else queries.item_history(get_session(), item_id)
+    return render("carnet/plan_item.html", "item", status, node=node, history=history,
+                  page_item_id=item_id if on_own_page else None, **extra, **context)
 
 
 @bp.get("/carnet/<int:patient_id>/plan", endpoint="plan")
@@ -94,7 +96,7 @@ def plan_page(patient_id: int):
 @login_required
 def new_item(patient_id: int):
     """Add a problem, a goal under a problem, or an action under a goal."""
-    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    patient = open_carnet(patient_id, "plan", policy.MANAGE, change=AuditAction.CREATE)
     db = get_session()
     source = request.form if request.method == "POST" else request.args
     try:
@@ -159,7 +161,7 @@ def save_item(patient_id: int, item_id: int):
         plan.update_item(db, patient, item, g.account, _base_version(), _form_values(item.kind),
                          people, _page_slugs(context, item))
     except plan.InputError as error:
-        db.commit()  # a refused change is audited too
+        db.commit()  # its page again: a read
         return render("carnet/plan_form.html", "form", 400, item=item, kind=item.kind,
                       parent=None, values=request.form, errors=error.errors, **context)
     except plan.StaleEdit as stale:
@@ -168,7 +170,7 @@ def save_item(patient_id: int, item_id: int):
                       kind=item.kind, parent=None, values=request.form, errors={},
                       stale_by=stale.by, **context)
     if request.htmx:
-        return _item_fragment(patient, item.id)
+        return announce(_item_fragment(patient, item.id, focus_item=item.id), _("Saved."))
     return _back_to(patient, item.id)
 
 
@@ -182,21 +184,19 @@ def set_status(patient_id: int, item_id: int):
     if item.kind != PlanItemKind.ACTION or not policy.may_set_status(
         db, g.account, patient, item.responsible_account_id
     ):
-        abort(404)
+        carnet_access().refuse()
     people = {item.responsible_account_id}
     try:
         plan.update_item(db, patient, item, g.account, _base_version(),
                          {"status": request.form.get("status", "")}, people)
     except plan.InputError:
-        db.commit()  # a refused change is audited too
         abort(400)
     except plan.StaleEdit as stale:
         db.commit()
-        context = _context(patient)
-        return render("carnet/plan_form.html", None, 409, item=stale.current, kind=item.kind,
-                      parent=None, values={}, errors={}, stale_by=stale.by, **context)
+        return _item_fragment(patient, item.id, 409, stale_item=item.id, stale_by=stale.by)
     if request.htmx:
-        return _item_fragment(patient, item.id)
+        return announce(_item_fragment(patient, item.id, focus_item=item.id),
+                        _("Status saved."))
     return _back_to(patient, item.id)
 
 
@@ -204,13 +204,13 @@ def set_status(patient_id: int, item_id: int):
 @login_required
 def comment(patient_id: int, item_id: int):
     """Comment on an item (the patient may comment on any action)."""
-    patient = open_carnet(patient_id, "plan", policy.WRITE)
+    patient = open_carnet(patient_id, "plan", policy.WRITE, change=AuditAction.CREATE)
     db = get_session()
     item = _item(patient, item_id)
     try:
         plan.add_comment(db, patient, item, g.account, request.form.get("comment", ""))
     except plan.InputError as error:
-        db.commit()  # a refused change is audited too
+        db.commit()  # its page again: a read
         context = _context(patient)
         node = queries.plan_node(context["tree"], item_id)
         return render("carnet/plan_item.html", None, 400, node=node,
@@ -226,7 +226,6 @@ def move_item(patient_id: int, item_id: int):
     patient = open_carnet(patient_id, "plan", policy.MANAGE)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
-        get_session().commit()  # a refused change is audited too
         abort(400)
     plan.move(get_session(), patient, _item(patient, item_id), g.account, direction)
     if request.htmx:
@@ -234,20 +233,29 @@ def move_item(patient_id: int, item_id: int):
     return _back_to(patient, item_id)
 
 
-@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/delete")
+@bp.route("/carnet/<int:patient_id>/plan/<int:item_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_item(patient_id: int, item_id: int):
-    """Take an item out of the plan (its history is kept)."""
-    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    """Take an item and what hangs under it out of the plan (their history is kept): the
+    question first, the removal once confirmed."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE, change=AuditAction.DELETE)
     db = get_session()
     item = _item(patient, item_id)
+    if request.method == "GET":
+        context = _context(patient)
+        db.commit()
+        return render("carnet/plan_remove.html", node=queries.plan_node(context["tree"], item_id),
+                      **context)
+    if not request.form.get("confirm"):
+        return redirect(request.path, 303)
     try:
         plan.archive(db, patient, item, g.account, _base_version())
     except plan.StaleEdit as stale:
-        db.commit()  # a refused change is audited too
+        db.commit()  # its page again: a read
         context = _context(patient)
-        return render("carnet/plan_form.html", None, 409, item=stale.current, kind=item.kind,
-                      parent=None, values={}, errors={}, stale_by=stale.by, **context)
+        return render("carnet/plan_remove.html", None, 409,
+                      node=queries.plan_node(context["tree"], item_id), stale_by=stale.by,
+                      **context)
     if request.htmx:
         return render("carnet/plan.html", "plan", **_context(patient))
     return _back_to(patient)

@@ -277,14 +277,24 @@ def unread_notes(db: Session, patient_id: int, account_id: int, since: datetime 
     return list(rows), total
 
 
-def news_for(db: Session, account_id: int, patient_ids: list[int]) -> dict[int, dict[str, int]]:
-    """What is new for a professional in each carnet since their last visit, in four queries:
-    notes and plan or appointment changes by others, and reports not yet acknowledged."""
-    news: dict[int, dict[str, int]] = {pid: {} for pid in patient_ids}
-    if not patient_ids:
-        return news
+# The sections whose news a professional's list of patients counts.
+NEWS_SECTIONS = frozenset({"notes", "plan", "appointments", "symptoms"})
 
-    def newer(model, author_column, label: str) -> None:
+
+def news_for(db: Session, account_id: int, counted: dict[int, set[str]]
+             ) -> dict[int, dict[str, int]]:
+    """What is new for a professional in each carnet since their last visit, in four queries
+    at most: notes and plan or appointment changes by others, and reports not yet
+    acknowledged — in the sections ``counted`` names for each carnet, and no others."""
+    news: dict[int, dict[str, int]] = {pid: {} for pid in counted}
+
+    def among(section: str) -> list[int]:
+        return [pid for pid, sections in counted.items() if section in sections]
+
+    def newer(model, author_column, section: str, label: str) -> None:
+        patient_ids = among(section)
+        if not patient_ids:
+            return
         visit = sa.and_(CarnetVisit.patient_id == model.patient_id,
                         CarnetVisit.account_id == account_id)
         rows = db.exec(
@@ -298,16 +308,17 @@ def news_for(db: Session, account_id: int, patient_ids: list[int]) -> dict[int, 
         for patient_id, count in rows:
             news[patient_id][label] = news[patient_id].get(label, 0) + count
 
-    newer(Note, Note.author_account_id, "notes")
-    newer(PlanRevision, col(PlanRevision.account_id), "changes")
-    newer(AppointmentRevision, col(AppointmentRevision.account_id), "changes")
-    for patient_id, count, urgent in db.exec(
-        select(SymptomReport.patient_id, sa.func.count(),
-               sa.func.sum(sa.case((col(SymptomReport.urgent), 1), else_=0)))
-        .where(col(SymptomReport.patient_id).in_(patient_ids),
-               col(SymptomReport.acknowledged_at).is_(None))
-        .group_by(SymptomReport.patient_id)
-    ).all():
-        news[patient_id]["reports"] = count
-        news[patient_id]["urgent"] = int(urgent or 0)
+    newer(Note, Note.author_account_id, "notes", "notes")
+    newer(PlanRevision, col(PlanRevision.account_id), "plan", "changes")
+    newer(AppointmentRevision, col(AppointmentRevision.account_id), "appointments", "changes")
+    if among("symptoms"):
+        for patient_id, count, urgent in db.exec(
+            select(SymptomReport.patient_id, sa.func.count(),
+                   sa.func.sum(sa.case((col(SymptomReport.urgent), 1), else_=0)))
+            .where(col(SymptomReport.patient_id).in_(among("symptoms")),
+                   col(SymptomReport.acknowledged_at).is_(None))
+            .group_by(SymptomReport.patient_id)
+        ).all():
+            news[patient_id]["reports"] = count
+            news[patient_id]["urgent"] = int(urgent or 0)
     return news

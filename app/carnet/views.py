@@ -7,11 +7,11 @@ from flask import abort, g, render_template
 from .. import policy
 from ..auth import login_required, own_professional, require_role
 from ..db import get_session
-from ..models import Profession, Role, TeamRole
+from ..models import InvitationKind, Role, TeamRole
 from ..paging import page_count, page_number
 from ..types import utcnow
 from . import bp, notes, queries
-from .access import may_read, open_carnet
+from .access import PRINT, carnet_access, may_read, open_carnet, record_reads
 
 PER_PAGE = 20
 
@@ -60,7 +60,7 @@ def changes(patient_id: int):
     patient = open_carnet(patient_id)
     readable = {s for s in ("plan", "appointments") if may_read(patient, s)}
     if not readable:
-        abort(404)
+        carnet_access().refuse()
     page = page_number()
     rows, total = queries.changes(db, patient.id, readable, limit=PER_PAGE,
                                   offset=(page - 1) * PER_PAGE)
@@ -72,9 +72,10 @@ def changes(patient_id: int):
 @bp.get("/carnet/<int:patient_id>/print")
 @login_required
 def print_view(patient_id: int):
-    """The paper carnet: team, plan, upcoming appointments and recent notes, for A4."""
+    """The paper carnet: team, plan, upcoming appointments and recent notes, for A4 (each
+    part printed is an export of it)."""
     db = get_session()
-    patient = open_carnet(patient_id)
+    patient = open_carnet(patient_id, export=PRINT)
     context = {"team": None, "tree": None, "upcoming": None, "recent_notes": None,
                "printed_at": utcnow()}
     if may_read(patient, "team"):
@@ -96,7 +97,7 @@ def team(patient_id: int):
     patient = open_carnet(patient_id, "team")
     db = get_session()
     members = queries.care_team(db, patient.id)
-    may_add = policy.can(db, g.account, policy.WRITE, patient, "team")
+    may_add = policy.may_invite(db, g.account, InvitationKind.TEAM_MEMBER, patient)
     may_ask = policy.may_ask_on_behalf(db, g.account, patient)
     db.commit()
     return render_template("carnet/team.html", members=members, may_add=may_add,
@@ -113,19 +114,17 @@ def my_patients():
         abort(404)
     db = get_session()
     patients = queries.patients_of(db, professional)
-    policy.preload(db, g.account, [patient for patient, _account in patients])
-    patients = [(p, a) for p, a in patients if policy.permissions(db, g.account, p)]
-    news = queries.news_for(db, g.account.id, [patient.id for patient, _account in patients])
-    for patient, _account in patients:  # count only what this professional may read
-        allowed = policy.permissions(db, g.account, patient)
-        for section in ("notes", "changes", "reports", "urgent"):
-            needed = {"changes": "plan", "reports": "symptoms", "urgent": "symptoms"}.get(
-                section, section)
-            if policy.READ not in allowed.get(needed, set()):
-                news[patient.id].pop(section, None)
+    readable = policy.readable_sections(db, g.account, [patient for patient, _a in patients])
+    patients = [(p, a) for p, a in patients if readable[p.id]]
+    # Only what this professional may read is counted; each count is a read of its section.
+    counted = {patient.id: readable[patient.id] & queries.NEWS_SECTIONS for patient, _a in patients}
+    news = queries.news_for(db, g.account.id, counted)
+    record_reads(db, g.account, [(patient_id, section) for patient_id, sections in counted.items()
+                                 for section in sorted(sections)], object_type="count")
+    db.commit()
     return render_template(
         "carnet/my_patients.html", patients=patients, news=news,
-        may_invite_professionals=professional.profession == Profession.COORDINATOR,
+        may_invite_professionals=policy.may_invite(db, g.account, InvitationKind.PROFESSIONAL),
     )
 
 

@@ -11,10 +11,10 @@ from .. import policy
 from ..auth import login_required
 from ..auth.invitations import qr_svg
 from ..auth.session import show_once, take_shown
-from ..carnet.access import open_carnet
+from ..carnet.access import ACCESS_LINK, CarnetAccess, carnet_access, open_carnet
 from ..db import get_session
 from ..ids import parse_id
-from ..models import SECTIONS, AccessLink, Account, Patient
+from ..models import SECTIONS, AccessLink, Account, AuditAction, Patient
 from . import bp, requests
 from .views import ask_errors, own_carnet, parse_until, who_can_see_page
 
@@ -63,12 +63,15 @@ def ask(token: str):
     if g.get("account") is None:
         return render_template("consent/ask_sign_in.html"), 200
     patient = db.get(Patient, link.patient_id)
-    if not requests.may_ask(db, g.account, patient):
-        abort(404)
+    # The page shows the patient's name: a read of her link, by whoever opens it.
+    access = CarnetAccess(db, g.account, patient, change=AuditAction.CREATE)
+    access.allow(policy.may_ask_access(db, g.account, patient), ACCESS_LINK)
     if request.method == "GET":
+        db.commit()
         return _ask_form(patient)
     errors = ask_errors(request.form)
     if errors:
+        db.commit()
         return _ask_form(patient, 400, errors, request.form)
     try:
         requests.ask(db, patient, g.account, request.form.getlist("sections"),
@@ -89,10 +92,11 @@ def asked():
 @login_required
 def ask_on_behalf(patient_id: int):
     """The team's coordinator asks the patient to let a professional outside the team in."""
-    patient = open_carnet(patient_id, "team")
+    patient = open_carnet(patient_id, "team", policy.MANAGE, change=AuditAction.CREATE)
     db = get_session()
-    if not policy.may_ask_on_behalf(db, g.account, patient):
-        abort(404)
+    access = carnet_access()
+    access.check(policy.may_ask_on_behalf(db, g.account, patient))
+    access.about("access_request")
     choices = {account.id: account for account, _p in requests.professionals_outside(db, patient)}
     errors = {}
     if request.method == "POST":

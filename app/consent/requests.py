@@ -29,7 +29,6 @@ from ..models import (
     Patient,
     Professional,
     RequestStatus,
-    Role,
 )
 from ..types import utcnow
 from . import ledger
@@ -67,12 +66,6 @@ def usable_link(db: Session, token: str) -> AccessLink | None:
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
         return None
     return link
-
-
-def may_ask(db: Session, account: Account | None, patient: Patient) -> bool:
-    """Only a professional outside the patient's care team has something to ask."""
-    return (account is not None and account.role == Role.PROFESSIONAL and account.is_active
-            and account.id not in policy.care_team_account_ids(db, patient))
 
 
 def ask(db: Session, patient: Patient, requester: Account, sections: list[str], message: str,

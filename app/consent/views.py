@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
-from .. import policy
 from ..auth import login_required
 from ..carnet.access import open_carnet
 from ..carnet.validation import too_long
@@ -26,7 +25,7 @@ PER_PAGE = 30
 
 def own_carnet(patient_id: int) -> Patient:
     """The carnet, for its patient only; anyone else's attempt is audited and gets 404."""
-    return open_carnet(patient_id, "consent", policy.MANAGE)
+    return open_carnet(patient_id, "consent")
 
 
 @bp.get("/carnet/<int:patient_id>/who-saw")
@@ -79,9 +78,8 @@ def parse_until(value: str) -> tuple[date | None, str | None]:
         day = date.fromisoformat(value)
     except ValueError:
         return None, _("Please give a date, e.g. 30/06/2027.")
-    if day < utcnow().astimezone(ledger.PARIS).date():
-        return None, _("This date is already past. Choose today or a later day.")
-    return day, None
+    error = ledger.until_error(day)
+    return (None, error) if error else (day, None)
 
 
 def ask_errors(form) -> dict[str, str]:
@@ -110,10 +108,11 @@ def who_can_see(patient_id: int):
     return who_can_see_page(own_carnet(patient_id))
 
 
-def _person(patient: Patient, outside_team: bool = False) -> ledger.Person:
-    """The person a decision is about, among those around the carnet; 404 otherwise (and,
-    with ``outside_team``, for the care team, whose sharing is opposed part by part)."""
-    grantee_id = request.form.get("grantee", "")
+def _person(patient: Patient, outside_team: bool = False, source=None) -> ledger.Person:
+    """The person a decision is about (``grantee`` of the form, or of ``source``), among those
+    around the carnet; 404 otherwise (and, with ``outside_team``, for the care team, whose
+    sharing is opposed part by part)."""
+    grantee_id = (request.form if source is None else source).get("grantee", "")
     around = {p.account.id: p for p in ledger.people_and_access(get_session(), patient)}
     person = around.get(parse_id(grantee_id))
     if person is None or (outside_team and person.in_team):
@@ -154,12 +153,20 @@ def until(patient_id: int):
     return _back_to(patient, person)
 
 
-@bp.post("/carnet/<int:patient_id>/consent/stop")
+@bp.route("/carnet/<int:patient_id>/consent/stop", methods=["GET", "POST"])
 @login_required
 def stop(patient_id: int):
-    """One tap: someone outside the team no longer sees anything of the carnet."""
+    """Someone outside the team no longer sees anything of the carnet: the question first
+    (``?grantee=``; without it, the list of people to choose from), at once when confirmed."""
     patient = own_carnet(patient_id)
-    person = _person(patient, outside_team=True)
+    if request.method == "GET" and "grantee" not in request.args:
+        return redirect(url_for("consent.who_can_see", patient_id=patient.id))
+    person = _person(patient, outside_team=True,
+                     source=request.args if request.method == "GET" else None)
+    if request.method == "GET":
+        return render("consent/stop.html", person=person)
+    if not request.form.get("confirm"):
+        return redirect(url_for("consent.stop", patient_id=patient.id,
+                                grantee=person.account.id), 303)
     ledger.stop_sharing(get_session(), patient, g.account, person.account)
     return _back_to(patient, person)
-

@@ -10,6 +10,7 @@ from ..models import SECTIONS, Account, AuditAction, AuditEvent, ConsentEvent, C
 def section_words(section: str) -> str:
     """A part of the carnet, as the patient says it."""
     return {
+        "carnet": _("your carnet"),
         "team": _("your care team"),
         "plan": _("your care plan"),
         "appointments": _("your appointments"),
@@ -17,18 +18,56 @@ def section_words(section: str) -> str:
         "notes": _("your notebook"),
         "consent": _("your sharing choices"),
         "calendar": _("your calendar link"),
+        "access_link": _("the link you made for a professional outside your team"),
     }.get(section.split(":")[0], section)
 
 
 def audit_sentence(event: AuditEvent, actor: Account | None) -> str:
-    """ "Dr Paul Lefèvre read your care plan." """
+    """ "Dr Paul Lefèvre read your care plan." — what was done, in the words of what it was:
+    read, added, changed, removed, printed or downloaded; or tried, and refused."""
     name = actor.full_name if actor else _("Someone who was not signed in")
     what = section_words(event.section)
+    action, section, thing = event.action, event.section, event.object_type
     if not event.allowed:
+        if action == AuditAction.CREATE and section != "access_link":
+            return _("%(name)s tried to add something to %(what)s. It was refused.",
+                     name=name, what=what)
+        if action == AuditAction.UPDATE:
+            return _("%(name)s tried to change %(what)s. It was refused.", name=name, what=what)
+        if action == AuditAction.DELETE:
+            return _("%(name)s tried to remove something from %(what)s. It was refused.",
+                     name=name, what=what)
         return _("%(name)s tried to open %(what)s. It was refused.", name=name, what=what)
-    if event.action == AuditAction.READ:
+    if action == AuditAction.READ:
+        if thing == "count":
+            return _("In their list of patients, %(name)s saw how many things are new here: "
+                     "%(what)s. They did not read them.", name=name, what=what)
+        if section == "access_link":
+            return _("%(name)s opened the link you made for a professional outside your team, "
+                     "and saw your name.", name=name)
         return _("%(name)s read %(what)s.", name=name, what=what)
-    return _("%(name)s changed %(what)s.", name=name, what=what)
+    if action == AuditAction.CREATE:
+        if thing == "access_request":
+            return _("%(name)s asked you to let a professional outside your team see your "
+                     "carnet.", name=name)
+        return {
+            "access_link": _("%(name)s asked, with your link, to see parts of your carnet.",
+                             name=name),
+            "team": _("%(name)s added someone to your care team.", name=name),
+            "notes": _("%(name)s wrote in your notebook.", name=name),
+            "symptoms": _("%(name)s said how you feel, for you.", name=name),
+        }.get(section) or _("%(name)s added something to %(what)s.", name=name, what=what)
+    if action == AuditAction.UPDATE:
+        if section == "symptoms":
+            return _("%(name)s marked one of your reports as seen.", name=name)
+        return _("%(name)s changed %(what)s.", name=name, what=what)
+    if action == AuditAction.DELETE:
+        return _("%(name)s removed something from %(what)s.", name=name, what=what)
+    if thing == "calendar_feed":
+        return _("Your calendar link was used: a calendar app copied %(what)s.", what=what)
+    if thing == "print":
+        return _("%(name)s printed %(what)s.", name=name, what=what)
+    return _("%(name)s downloaded %(what)s.", name=name, what=what)
 
 
 def ability_words(scope: str) -> str:

@@ -9,11 +9,11 @@ from flask_wtf.csrf import generate_csrf
 from .. import policy
 from ..auth import login_required, own_professional
 from ..carnet import queries
-from ..carnet.access import open_carnet
+from ..carnet.access import carnet_access, open_carnet, record_reads
 from ..carnet.validation import InputError
 from ..content import reading
 from ..db import get_session
-from ..models import Patient, Questionnaire
+from ..models import AuditAction, Patient, Questionnaire
 from ..paging import page_number
 from ..rendering import render
 from . import bp, reports, trends
@@ -46,7 +46,7 @@ def _form(patient: Patient, questionnaire_id: str = "", status: int = 200,
 @login_required
 def new_report(patient_id: int):
     """"How do I feel today?": one screen of questions, for the patient or a caregiver."""
-    patient = open_carnet(patient_id, "symptoms", policy.WRITE)
+    patient = open_carnet(patient_id, "symptoms", policy.WRITE, change=AuditAction.CREATE)
     return _form(patient, request.args.get("questionnaire", ""))
 
 
@@ -54,7 +54,7 @@ def new_report(patient_id: int):
 @login_required
 def send_report(patient_id: int):
     """Store the report once (a replay gets the first answer) and tell the care team."""
-    patient = open_carnet(patient_id, "symptoms", policy.WRITE)
+    patient = open_carnet(patient_id, "symptoms", policy.WRITE, change=AuditAction.CREATE)
     db = get_session()
     submission = reports.Submission.from_form(request.form)
     try:
@@ -87,11 +87,11 @@ def csrf_token():
 @login_required
 def sent(patient_id: int, report_id: int):
     """"Sent to your care team", what happens next, and what to do if it is urgent."""
-    patient = open_carnet(patient_id, "symptoms", policy.WRITE)
+    patient = open_carnet(patient_id, "symptoms", policy.WRITE, change=AuditAction.CREATE)
     db = get_session()
     found = reports.sent_report(db, patient, g.account, report_id)
-    if found is None:
-        abort(404)
+    if found is None:  # someone else's report
+        carnet_access().refuse()
     report, questionnaire = found
     row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
     may_read = policy.can(db, g.account, policy.READ, patient, "symptoms")
@@ -160,8 +160,8 @@ def inbox():
                 if policy.can(db, g.account, policy.READ, p, "symptoms")}
     page = page_number()
     rows, pages = reports.inbox_page(db, list(readable), page, _language())
-    for patient_id in {patient.id for _row, patient, _account in rows}:
-        policy.check(db, g.account, policy.READ, readable[patient_id], "symptoms")  # audited
+    record_reads(db, g.account, [(patient_id, "symptoms") for patient_id in sorted(
+        {patient.id for _row, patient, _account in rows})])
     may_acknowledge = {patient_id for patient_id, patient in readable.items()
                        if policy.can(db, g.account, policy.MANAGE, patient, "symptoms")}
     may_reply = {patient_id for patient_id, patient in readable.items()

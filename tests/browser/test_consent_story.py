@@ -97,6 +97,9 @@ def test_jeanne_decides_who_sees_what_and_reads_who_saw_it(
     before = len(_audit(db, lucas.id))
     as_lucas.goto("/patients")
     expect(as_lucas.locator(f"a[href='/carnet/{jeanne_id}/']")).to_have_count(1)
+    # His list counts what is new in the appointments (the team has no such count): a read.
+    assert _audit(db, lucas.id)[before:] == [("appointments", True)]
+    before = len(_audit(db, lucas.id))
     visits = [("team", 200), ("appointments", 200), ("plan", 404), ("notes", 404),
               ("symptoms", 404)]
     for section, status in visits:

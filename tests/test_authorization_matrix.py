@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from app.auth.invitations import create_invitation
 from app.carnet.appointments import new_feed_token
-from app.consent.requests import make_link
+from app.consent.access_requests import make_link
 from app.models import (
     SECTIONS,
     AccessRequest,

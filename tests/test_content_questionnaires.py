@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlmodel import col, select
 
-from app.content import questionnaires as editing
+from app.content import questionnaire_drafts as editing
 from app.content import workflow
 from app.models import ContentStatus, Questionnaire, SymptomReport
 from app.symptoms.questionnaires import QuestionnaireError, check_questionnaire

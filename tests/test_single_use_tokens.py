@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from app.auth import recovery
-from app.consent import requests as access_requests
+from app.consent import access_requests
 from app.models import AccessLink, AccessRequest, Invitation, Passkey, Patient
 
 from .conftest import CSRF_META, persona

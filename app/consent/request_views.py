@@ -15,7 +15,7 @@ from ..carnet.access import ACCESS_LINK, CarnetAccess, carnet_access, open_carne
 from ..db import get_session
 from ..ids import parse_id
 from ..models import SECTIONS, AccessLink, Account, AuditAction, Patient
-from . import bp, requests
+from . import access_requests, bp
 from .views import ask_errors, own_carnet, parse_until, who_can_see_page
 
 SHOWN_LINKS = "access_link_tokens"
@@ -26,7 +26,7 @@ SHOWN_LINKS = "access_link_tokens"
 def make_access_link(patient_id: int):
     """The patient makes a link to hand to a professional outside the team."""
     patient = own_carnet(patient_id)
-    link, token = requests.make_link(get_session(), patient, g.account)
+    link, token = access_requests.make_link(get_session(), patient, g.account)
     show_once(f"{SHOWN_LINKS}:{link.id}", token)
     get_session().commit()
     return redirect(url_for("consent.access_link", patient_id=patient.id, link_id=link.id))
@@ -41,7 +41,7 @@ def access_link(patient_id: int, link_id: int):
     if link is None or link.patient_id != patient.id:
         abort(404)
     token = take_shown(f"{SHOWN_LINKS}:{link_id}")
-    url = requests.link_url(token) if token else None
+    url = access_requests.link_url(token) if token else None
     return render_template("consent/access_link.html", link=link, url=url,
                            qr=qr_svg(url) if url else None)
 
@@ -57,7 +57,7 @@ def _ask_form(patient: Patient, status: int = 200, errors=None, values=None, **c
 def ask(token: str):
     """A professional outside the team, with the patient's link, asks to see some parts."""
     db = get_session()
-    link = requests.usable_link(db, token)
+    link = access_requests.usable_link(db, token)
     if link is None:
         return render_template("consent/ask_invalid.html"), 404
     if g.get("account") is None:
@@ -74,9 +74,9 @@ def ask(token: str):
         db.commit()
         return _ask_form(patient, 400, errors, request.form)
     try:
-        requests.ask(db, patient, g.account, request.form.getlist("sections"),
-                     request.form.get("message", ""), link=link)
-    except requests.UnusableLink:
+        access_requests.ask(db, patient, g.account, request.form.getlist("sections"),
+                            request.form.get("message", ""), link=link)
+    except access_requests.UnusableLink:
         return render_template("consent/ask_invalid.html"), 404
     return redirect(url_for("consent.asked"))
 
@@ -97,7 +97,8 @@ def ask_on_behalf(patient_id: int):
     access = carnet_access()
     access.check(policy.may_ask_on_behalf(db, g.account, patient))
     access.about("access_request")
-    choices = {account.id: account for account, _p in requests.professionals_outside(db, patient)}
+    outside = access_requests.professionals_outside(db, patient)
+    choices = {account.id: account for account, _p in outside}
     errors = {}
     if request.method == "POST":
         errors = ask_errors(request.form)
@@ -106,12 +107,12 @@ def ask_on_behalf(patient_id: int):
         if requester is None:
             errors["professional"] = _("Please choose a professional.")
         if not errors:
-            requests.ask(db, patient, requester, request.form.getlist("sections"),
-                         request.form.get("message", ""), asked_by=g.account)
+            access_requests.ask(db, patient, requester, request.form.getlist("sections"),
+                                request.form.get("message", ""), asked_by=g.account)
             return redirect(url_for("carnet.team", patient_id=patient.id))
     db.commit()  # the audit of this page
     return _ask_form(patient, 400 if errors else 200, errors, request.form,
-                     professionals=requests.professionals_outside(db, patient))
+                     professionals=access_requests.professionals_outside(db, patient))
 
 
 @bp.post("/carnet/<int:patient_id>/consent/requests/<int:request_id>")
@@ -120,12 +121,12 @@ def answer(patient_id: int, request_id: int):
     """The patient accepts (the parts they tick, until a date) or refuses a request."""
     patient = own_carnet(patient_id)
     db = get_session()
-    pending = requests.pending_request(db, patient, request_id)
+    pending = access_requests.pending_request(db, patient, request_id)
     decision = request.form.get("decision")
     if pending is None or decision not in ("accept", "refuse"):
         abort(404)
     if decision == "refuse":
-        requests.refuse(db, patient, pending)
+        access_requests.refuse(db, patient, pending)
         return redirect(url_for("consent.who_can_see", patient_id=patient.id))
     scopes = [s for s in request.form.getlist("sections") if s in SECTIONS]
     until, error = parse_until(request.form.get("until", ""))
@@ -137,7 +138,7 @@ def answer(patient_id: int, request_id: int):
             "Tick at least one part, or refuse the request.")
     if errors:
         return who_can_see_page(patient, 400, errors)
-    requests.accept(db, patient, pending, g.account, scopes, until)
+    access_requests.accept(db, patient, pending, g.account, scopes, until)
     requester = db.exec(select(Account).where(Account.id == pending.requester_account_id)).one()
     return redirect(url_for("consent.who_can_see", patient_id=patient.id)
                     + f"#person-{requester.id}")

@@ -18,7 +18,7 @@ from ..models import SECTIONS, Account, AuditEvent, ConsentEvent, Patient
 from ..paging import page_count, page_number
 from ..rendering import render
 from ..types import utcnow
-from . import bp, ledger, requests
+from . import access_requests, bp, ledger
 
 PER_PAGE = 30
 
@@ -88,8 +88,8 @@ def ask_errors(form) -> dict[str, str]:
     if not [s for s in form.getlist("sections") if s in SECTIONS]:
         errors["sections"] = _("Tick at least one part of the carnet.")
     message = form.get("message", "")
-    if len(message) > requests.MESSAGE_MAX:
-        errors["message"] = too_long(requests.MESSAGE_MAX, len(message))
+    if len(message) > access_requests.MESSAGE_MAX:
+        errors["message"] = too_long(access_requests.MESSAGE_MAX, len(message))
     return errors
 
 
@@ -97,7 +97,7 @@ def who_can_see_page(patient: Patient, status: int = 200, errors: dict | None = 
     db = get_session()
     return render("consent/who_can_see.html", None, status,
                   people=ledger.people_and_access(db, patient), sections=SECTIONS,
-                  pending=requests.pending(db, patient), errors=errors or {},
+                  pending=access_requests.pending(db, patient), errors=errors or {},
                   today=utcnow().astimezone(ledger.PARIS).date())
 
 

@@ -11,7 +11,7 @@ from ..db import get_session
 from ..models import ContentStatus, Questionnaire
 from ..symptoms.questionnaires import OPERATORS, SOURCE_LANGUAGE
 from . import authoring, workflow
-from . import questionnaires as editing
+from . import questionnaire_drafts as editing
 from .questionnaire_diff import diff
 from .views import author_required, workflow_context
 

@@ -157,7 +157,7 @@ def publish(db: Session, item: Content, account: Account, now: datetime | None =
         raise WorkflowError(_("It still needs the approval of %(who)s.",
                               who=_(" and ").join(missing)))
     if isinstance(item, Questionnaire):
-        from .questionnaires import faults  # it imports this module
+        from .questionnaire_drafts import faults  # it imports this module
 
         found = faults(db, item)
         if found:

@@ -6,7 +6,7 @@ One file holds one version of one questionnaire in one language
 same items with the same bounds and carry the same alert rules, only its words differ.
 A published version is never changed in place: a change is a new version, which retires
 the previous one. The files and the editor of the authoring space
-(app/content/questionnaires.py) share these checks: a fault is said in words an editor
+(app/content/questionnaire_drafts.py) share these checks: a fault is said in words an editor
 understands, translated, with where it is and the field of the file it is about.
 """
 

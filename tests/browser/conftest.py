@@ -178,6 +178,15 @@ def swap(page: Page, target: Locator | str, *, js: bool = True) -> None:
     assert outcome == "settled", outcome
 
 
+ACTIVATED = """navigator.serviceWorker.ready.then((registration) => {
+  const worker = registration.active;
+  if (worker.state === "activated") return true;
+  return new Promise((resolve) => worker.addEventListener("statechange", () => {
+    if (worker.state === "activated") resolve(true);
+  }));
+})"""
+
+
 def worker_registration(page: Page, scope: str) -> tuple[CDPSession, str]:
     """A DevTools session on ``page`` and the id of the service worker registration for
     ``scope``, which the DevTools protocol needs to push or to sync."""
@@ -185,7 +194,9 @@ def worker_registration(page: Page, scope: str) -> tuple[CDPSession, str]:
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated",
            lambda event: registrations.extend(event["registrations"]))
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # `ready` resolves while the worker may still be activating; a push or a sync sent then
+    # can be lost, so wait for "activated" itself.
+    page.evaluate(ACTIVATED)
     cdp.send("ServiceWorker.enable")
     # Chromium reports the registrations in events sent after its answer to `enable`, and
     # the sync API hands events over only while it waits on the browser: wait in 20 ms steps

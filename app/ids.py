@@ -1,13 +1,15 @@
 """Ids and whole numbers from a URL or a form: ASCII digits within what a column holds.
 
-``str.isdigit()`` says yes to "²" (which ``int()`` refuses: a 500) and to "٣" (which
-``int()`` reads as 3), and an id longer than its column fails in the database, not in
-Python: PostgreSQL cannot compare an ``integer`` column with 2^31, SQLite with 2^63. Every
-id a person can type therefore goes through here, and is either a plain number that may
-exist, or nothing.
+Python's own digit test says yes to superscripts (which ``int()`` refuses: a 500) and to
+Arabic-Indic digits (which ``int()`` reads), so only the ten ASCII digits count here. An id
+longer than its column fails in the database, not in Python: PostgreSQL cannot compare an
+``integer`` column with 2^31, SQLite with 2^63. Every id a person can type therefore goes
+through here, and is either a plain number that may exist, or nothing.
 """
 
 from __future__ import annotations
+
+import re
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map, ValidationError
@@ -15,12 +17,13 @@ from werkzeug.routing import IntegerConverter, Map, ValidationError
 # The largest value of PostgreSQL's ``integer``, the type of every id and version column;
 # one bound for both engines, so that an id answers the same on SQLite and PostgreSQL.
 MAX_ID = 2**31 - 1
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def whole_number(raw: object, low: int, high: int) -> int | None:
     """``raw`` read as a whole number from ``low`` to ``high`` written in ASCII digits only
     (no sign, no space); None for anything else."""
-    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()):
+    if not isinstance(raw, str) or ASCII_DIGITS.fullmatch(raw) is None:
         return None
     digits = raw.lstrip("0") or "0"
     if len(digits) > len(str(high)):  # never hand int() a thousand digits

@@ -42,6 +42,7 @@ from pywebpush import WebPusher, WebPushException
 from sqlmodel import Session, col, select
 
 from .. import policy
+from ..ids import ASCII_DIGITS
 from ..models import (
     Account,
     DeliveryStatus,
@@ -141,7 +142,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isascii() and value.isdigit():  # not "²", which float() refuses
+    if ASCII_DIGITS.fullmatch(value):  # not "²", which float() refuses
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlmodel import Session
 
 from .config import sqlalchemy_url
@@ -44,6 +44,21 @@ def get_session() -> Session:
     if "db" not in g:
         g.db = Session(current_app.extensions["carnet.engine"], expire_on_commit=False)
     return g.db
+
+
+def commit_request(response: Response) -> Response:
+    """The request's one commit, once its answer is ready: the change and its audit lines
+    together, or nothing.
+
+    Views and domain functions only add and flush. An answer below 500 that the view gave
+    itself is committed: a page (its audit lines), a change, or a form shown again with its
+    errors (a read). An error page has already ended the transaction (see ``errors``), so a
+    refused or failed request writes nothing here; a commit that fails becomes a 500 page.
+    """
+    session = g.get("db")
+    if session is not None and response.status_code < 500:
+        session.commit()
+    return response
 
 
 def close_session(exc: BaseException | None = None) -> None:
@@ -102,6 +117,7 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def init_app(app: Flask) -> None:
     app.extensions["carnet.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.after_request(commit_request)
     app.teardown_appcontext(close_session)
     require_current_schema(app)
 
@@ -124,6 +140,51 @@ def require_current_schema(app: Flask) -> None:
                                        command="flask --app app db upgrade"))
         app.extensions["carnet.schema_ok"] = True
         return None
+
+
+class StaleEdit(Exception):
+    """The row changed since its form was opened: ``current`` is what it is now, ``by`` the
+    account that changed it last (None when unknown)."""
+
+    def __init__(self, current, by):
+        super().__init__(type(current).__name__)
+        self.current = current
+        self.by = by
+
+
+def stale(db: Session, row) -> StaleEdit:
+    """The refusal of a save based on an old version of ``row``, with its current state (no
+    rollback: the request's audit lines are still to be committed)."""
+    from .models import Account
+
+    db.refresh(row)
+    return StaleEdit(row, db.get(Account, row.updated_by_id))
+
+
+def require_version(db: Session, row, base_version: int) -> None:
+    """Refuse a save that changes nothing but was based on an old version of ``row``."""
+    if row.version != base_version:
+        raise stale(db, row)
+
+
+def save_version(db: Session, row, base_version: int, actor_id: int, values: dict) -> None:
+    """Write ``values`` into ``row`` if it still is at ``base_version`` (the version its
+    form was opened on), as its next version by ``actor_id``; else raise :class:`StaleEdit`.
+
+    One ``UPDATE … WHERE version = :base`` (optimistic locking, the way of every editable
+    row of a carnet): of two saves based on the same version exactly one wins, on SQLite
+    and PostgreSQL alike, and the other is told who was first.
+    """
+    from .types import utcnow
+
+    model = type(row)
+    result = db.exec(sa.update(model)
+                     .where(model.id == row.id, model.version == base_version)
+                     .values(**values, version=model.version + 1, updated_by_id=actor_id,
+                             updated_at=utcnow()))
+    if result.rowcount != 1:
+        raise stale(db, row)
+    db.refresh(row)
 
 
 def spend_once(db: Session, model, row_id: int, now, *conditions) -> bool:

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from .auth import login_required, own_patient, own_professional
 from .carnet.views import carnet_home
-from .db import current_revision, get_session, head_revision
+from .db import current_revision, head_revision
 from .models import Role
 
 bp = Blueprint("main", __name__)
@@ -68,7 +68,6 @@ def set_locale():
         session["locale"] = locale
         if g.get("account") is not None:
             g.account.locale = locale
-            get_session().commit()
     target = request.form.get("next", "")
     if not _local_path(target):
         target = url_for("main.home")

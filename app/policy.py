@@ -145,22 +145,52 @@ def _decide_many(
     return decided
 
 
+class Decisions:
+    """What the policy has decided during one request (or one job of a worker): each
+    person's permissions on each carnet, so that a page asking many questions costs the
+    queries of one decision. A change of the consent ledger forgets them (:func:`forget`).
+    """
+
+    def __init__(self) -> None:
+        self._allowed: dict[tuple[int, int], dict[str, set[str]]] = {}
+
+    def preload(self, db: Session, actor: Account, patients: list[Patient]) -> None:
+        missing = [p for p in patients if (actor.id, p.id) not in self._allowed]
+        for patient_id, allowed in _decide_many(db, actor, missing, utcnow()).items():
+            self._allowed[(actor.id, patient_id)] = allowed
+
+    def permissions(self, db: Session, actor: Account, patient: Patient) -> dict[str, set[str]]:
+        self.preload(db, actor, [patient])
+        return self._allowed[(actor.id, patient.id)]
+
+    def forget(self) -> None:
+        self._allowed.clear()
+
+
+def decisions() -> Decisions:
+    """The decisions of the current request (or job)."""
+    if "policy_decisions" not in g:
+        g.policy_decisions = Decisions()
+    return g.policy_decisions
+
+
+def forget() -> None:
+    """Decide afresh from now on: the consent ledger or the care team has just changed, and
+    its change applies to the rest of this very request (or job)."""
+    decisions().forget()
+
+
 def preload(db: Session, actor: Account | None, patients: list[Patient]) -> None:
     """Decide for many carnets at once (a list page), so each later check costs no query."""
-    if actor is None:
-        return
-    cache = g.setdefault("policy_cache", {})
-    missing = [p for p in patients if (actor.id, p.id) not in cache]
-    for patient_id, allowed in _decide_many(db, actor, missing, utcnow()).items():
-        cache[(actor.id, patient_id)] = allowed
+    if actor is not None:
+        decisions().preload(db, actor, patients)
 
 
 def permissions(db: Session, actor: Account | None, patient: Patient) -> dict[str, set[str]]:
-    """The sections and actions ``actor`` has on ``patient``, memoized for the request."""
+    """The sections and actions ``actor`` has on ``patient``, decided once a request."""
     if actor is None:
         return {}
-    preload(db, actor, [patient])
-    return g.policy_cache[(actor.id, patient.id)]
+    return decisions().permissions(db, actor, patient)
 
 
 def can(db: Session, actor: Account | None, action: str, patient: Patient, section: str) -> bool:

@@ -31,7 +31,10 @@ def carnet_home(patient_id: int):
     context = {
         "next_appointment": None, "changes": None, "key_people": None, "unread": None,
         "may_write_notes": policy.can(db, g.account, policy.WRITE, patient, "notes"),
-        "may_report_symptoms": policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
+        # The big "How do I feel?" button is for the patient and her close ones; the team
+        # reports through the reports page.
+        "offer_report": policy.can(db, g.account, policy.WRITE, patient, "symptoms")
+        and g.account.role != Role.PROFESSIONAL,
         "may_read_symptoms": policy.can(db, g.account, policy.READ, patient, "symptoms"),
         "may_read_plan": "plan" in readable,
     }
@@ -48,7 +51,6 @@ def carnet_home(patient_id: int):
     if "notes" in readable:
         context["unread"] = queries.unread_notes(db, patient.id, g.account.id,
                                                  visit.notes_read_at)
-    db.commit()
     return render_template("carnet/home.html", **context)
 
 
@@ -64,7 +66,6 @@ def changes(patient_id: int):
     page = page_number()
     rows, total = queries.changes(db, patient.id, readable, limit=PER_PAGE,
                                   offset=(page - 1) * PER_PAGE)
-    db.commit()
     return render_template("carnet/changes.html", rows=rows, page=page,
                            pages=page_count(total, PER_PAGE))
 
@@ -86,7 +87,6 @@ def print_view(patient_id: int):
         context["upcoming"] = queries.appointments(db, patient.id, utcnow(), limit=10)[0]
     if may_read(patient, "notes"):
         context["recent_notes"] = notes.page_of_notes(db, patient.id, 1)[0][:10]
-    db.commit()
     return render_template("carnet/print.html", **context)
 
 
@@ -99,7 +99,6 @@ def team(patient_id: int):
     members = queries.care_team(db, patient.id)
     may_add = policy.may_invite(db, g.account, InvitationKind.TEAM_MEMBER, patient)
     may_ask = policy.may_ask_on_behalf(db, g.account, patient)
-    db.commit()
     return render_template("carnet/team.html", members=members, may_add=may_add,
                            may_ask=may_ask)
 
@@ -121,7 +120,6 @@ def my_patients():
     news = queries.news_for(db, g.account.id, counted)
     record_reads(db, g.account, [(patient_id, section) for patient_id, sections in counted.items()
                                  for section in sorted(sections)], object_type="count")
-    db.commit()
     return render_template(
         "carnet/my_patients.html", patients=patients, news=news,
         may_invite_professionals=policy.may_invite(db, g.account, InvitationKind.PROFESSIONAL),

@@ -65,11 +65,10 @@ def save_preferences():
         return _page(values, error.errors, 400)
     try:
         preferences.save(db, g.account, clean, utcnow())
-        db.commit()
+        db.flush()
     except sa.exc.IntegrityError:  # a first save sent twice at once: the other one won
         db.rollback()
         preferences.save(db, g.account, clean, utcnow())
-        db.commit()
     flash(_("Your notification choices are saved."))
     return redirect(url_for("push.settings"))
 
@@ -89,7 +88,6 @@ def subscribe():
     except subscriptions.Taken:
         return _refused(_("This device receives another person's notifications. Ask them to "
                           "turn notifications off on it first."), 409)
-    db.commit()
     flash(_("Notifications are on for this device."))
     return jsonify(redirect=url_for("push.settings")), 201
 
@@ -104,7 +102,6 @@ def unsubscribe():
                                        body.get("endpoint") if isinstance(body, dict) else None)
     if device is not None:
         subscriptions.forget(db, device)
-        db.commit()
     flash(_("Notifications are off for this device."))
     return jsonify(redirect=url_for("push.settings"), removed=device is not None)
 
@@ -118,6 +115,5 @@ def remove_device(subscription_id: int):
     if device is None:
         abort(404)
     subscriptions.forget(db, device)
-    db.commit()
     flash(_("That device will no longer receive notifications."))
     return redirect(url_for("push.settings"))

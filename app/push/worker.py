@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask
 from py_vapid import VapidException
 from pywebpush import WebPusher, WebPushException
 from sqlmodel import Session, col, select
@@ -219,7 +219,7 @@ class Relay:
                     now, self.settings.batch, self.settings.lease)
         if not ids:
             return
-        g.pop("policy_cache", None)  # decide afresh: consent may have changed since
+        policy.forget()  # decide afresh: consent may have changed since
         batch = list(db.exec(select(Notification).where(
             col(Notification.id).in_(ids)).order_by(col(Notification.id))))
         choices = preferences.of_accounts(db, {n.account_id for n in batch})
@@ -288,7 +288,7 @@ class Relay:
                     now, self.settings.batch, self.settings.lease)
         if not ids:
             return
-        g.pop("policy_cache", None)
+        policy.forget()
         batch = list(db.exec(select(NotificationDelivery).where(
             col(NotificationDelivery.id).in_(ids)).order_by(col(NotificationDelivery.id))))
         notifications = {n.id: n for n in db.exec(select(Notification).where(

@@ -118,24 +118,35 @@ def test_the_page_sends_the_subscription_and_turns_it_off_again(browser, live_se
     context.close()
 
 
-# The notifications shown, once there is one. No event tells a page that its service worker
-# showed a notification, so the page asks again every 50 ms (a timer: animation frames may
-# pause in a page that is not drawn); the promise, returned to
-# wait_for_function, is awaited within its timeout.
+# The notifications shown, once there is one (or none after 20 s). No event tells a page
+# that its service worker showed a notification, so the page asks again every 50 ms, on a
+# timer: animation frames, which wait_for_function polls on, may pause in a page not drawn.
 SHOWN = """async () => {
   const registration = await navigator.serviceWorker.ready;
+  const deadline = Date.now() + 20000;
   for (;;) {
     const list = await registration.getNotifications();
-    if (list.length) {
+    if (list.length || Date.now() > deadline) {
       return list.map(n => ({title: n.title, body: n.body, tag: n.tag, id: n.data.id}));
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }"""
 
+# Whether the worker has handled push ``id`` within 5 s: it keeps the ids it has seen.
+HANDLED = """async (id) => {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const seen = await caches.open("carnet-push-seen");
+    if (await seen.match(`/push-seen/${id}`)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}"""
+
 
 def _shown(page) -> list[dict]:
-    return page.wait_for_function(SHOWN).json_value()
+    return page.evaluate(SHOWN)
 
 
 @pytest.mark.browser
@@ -153,14 +164,24 @@ def test_the_service_worker_shows_a_push_once(browser, live_server, demo):
             "origin": live_server.url, "registrationId": registration_id,
             "data": json.dumps(message)})
 
-    push(9001, "t-1")
+    def push_new(number: int, tag: str) -> None:
+        # In long runs DevTools now and then hands a push to no worker at all (no push
+        # event fires). A push service delivers at least once, so deliver again until the
+        # worker has seen it: the worker shows each id once, which is what is tested.
+        for _attempt in range(3):
+            push(number, tag)
+            if page.evaluate(HANDLED, number):
+                return
+        raise AssertionError(f"the service worker never handled push {number}")
+
+    push_new(9001, "t-1")
     assert _shown(page) == [{"title": "New update in Jeanne M.'s carnet",
                              "body": "Open Carnet to see it.", "tag": "t-1", "id": 9001}]
     page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications())"
                   ".then(list => list.forEach(n => n.close()))")  # Jeanne dismisses it
 
     push(9001, "t-1")  # at-least-once: the same notification again…
-    push(9002, "t-2")  # …then a new one; pushes are handled in order
+    push_new(9002, "t-2")  # …then a new one; pushes are handled in order
     shown = _shown(page)
 
     assert [n["id"] for n in shown] == [9002]

@@ -9,7 +9,8 @@ Every view of a carnet opens it with :func:`open_carnet`, which makes the reques
 - for a change (any other method): CREATE, UPDATE or DELETE, written only by the commit
   that changes data, in the same transaction. A change refused by validation or by a
   concurrent edit that answers with its page again (400, 409) is a READ, like the GET of
-  that page; one that answers nothing (a bare 400, a redirect) writes nothing;
+  that page; one that answers nothing (a bare 400, a redirect) writes nothing, nor does a
+  page that redirects;
 - a refusal by the policy: one line, marked refused, committed at once, then 404.
 
 Lines wait in the access object and are written when the request commits, so that a
@@ -24,13 +25,14 @@ from itertools import chain
 from typing import NoReturn
 
 import sqlalchemy as sa
-from flask import abort, g, request
+from flask import Response, abort, g, request
 from sqlmodel import Session, select
 
 from .. import policy
 from ..db import get_session
 from ..models import Account, AccountSession, AuditAction, AuditEvent, CarnetVisit, Patient
 from ..types import utcnow
+from . import bp
 
 # Rows a read writes too (its audit line, the reader's visit, the session's state): a
 # transaction that writes only these has changed none of the carnet's data.
@@ -167,6 +169,19 @@ class CarnetAccess:
             self.db.commit()
         abort(404)
 
+    def redirected(self) -> None:
+        """The answer is a redirect, which shows nothing of the carnet: a page that sends
+        elsewhere, or a change that changed nothing (a report sent again, a question not
+        confirmed) writes no line; the page it leads to is audited on its own."""
+        if not self.changing or not (self._data_changed or self._touched(self.db)):
+            self.nothing_shown()
+
+    def nothing_shown(self) -> None:
+        """Write no line for this request: it changed nothing and showed nothing of the
+        carnet (a change not confirmed, sent back to its question)."""
+        self._pending.clear()
+        self._change = None
+
     # Reading -----------------------------------------------------------------------------
 
     def read(self, section: str, object_type: str = "", object_id: int | None = None) -> bool:
@@ -217,6 +232,15 @@ class CarnetAccess:
 
     def _after_rollback(self, _session: Session) -> None:
         self._data_changed = False
+
+
+@bp.after_app_request
+def _answered(response: Response) -> Response:
+    # Registered after the database's, so it runs before the request's commit.
+    access = g.get("carnet_access")
+    if access is not None and 300 <= response.status_code < 400:
+        access.redirected()
+    return response
 
 
 def open_carnet(patient_id: int, section: str | None = None, action: str = policy.READ, *,

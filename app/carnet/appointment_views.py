@@ -7,8 +7,7 @@ from flask import Response, abort, current_app, g, redirect, request, url_for
 from .. import policy
 from ..auth import login_required
 from ..auth.session import show_once, take_shown
-from ..db import get_session
-from ..ids import MAX_ID, whole_number
+from ..db import StaleEdit, get_session
 from ..models import (
     Account,
     Appointment,
@@ -20,11 +19,9 @@ from ..models import (
 )
 from ..rendering import render
 from ..types import utcnow
-from . import appointments, bp, queries
+from . import appointments, bp, forms, queries
 from .access import CALENDAR_FILE, carnet_access, open_carnet, record_feed_read
 
-FIELDS = ("title", "kind", "professional_id", "day", "start", "end", "place", "address",
-          "details")
 FEED_TOKEN = "calendar_feed_token"
 # A calendar file holds appointments (health data): no cache, shared or private, keeps it.
 ICS_CACHE = "no-store"
@@ -37,26 +34,21 @@ def _appointment(patient: Patient, appointment_id: int) -> Appointment:
     return appointment
 
 
-def _form_context(patient: Patient) -> dict:
-    team = queries.care_team(get_session(), patient.id)
-    return {"team": team, "kinds": list(AppointmentKind),
-            "professional_ids": {m.professional.id for m in team}}
+def _page_of(patient: Patient, row: Appointment) -> str:
+    return url_for("carnet.appointment", patient_id=patient.id, appointment_id=row.id)
 
 
-def _values_of(appointment: Appointment) -> dict:
-    starts = appointments.local(appointment.starts_at)
-    ends = appointments.local(appointment.ends_at)
-    return {"title": appointment.title, "kind": appointment.kind.value,
-            "professional_id": str(appointment.professional_id or ""),
-            "day": starts.date().isoformat(), "start": starts.strftime("%H:%M"),
-            "end": ends.strftime("%H:%M"), "place": appointment.place,
-            "address": appointment.address, "details": appointment.details}
+def _cancelled(patient: Patient, row: Appointment):
+    """A cancelled appointment changes no more: its page (a change asked is not made)."""
+    page = _page_of(patient, row)
+    return redirect(page) if request.method == "GET" else forms.unchanged(page)
 
 
-def _version() -> int:
-    """The version the form was opened on; anything else is no version (a stale save)."""
-    version = whole_number(request.form.get("version", ""), 0, MAX_ID)
-    return -1 if version is None else version
+def _form_page(team: list, form: forms.AppointmentForm, appointment: Appointment | None = None,
+               status: int = 200, **extra):
+    """The form of an appointment: a new one, or ``appointment`` moved or changed."""
+    return render("carnet/appointment_form.html", None, status, appointment=appointment,
+                  team=team, kinds=list(AppointmentKind), **form.page(), **extra)
 
 
 @bp.get("/carnet/<int:patient_id>/appointments", endpoint="appointments")
@@ -66,13 +58,9 @@ def appointment_list(patient_id: int):
     patient = open_carnet(patient_id, "appointments")
     db = get_session()
     upcoming, past = queries.appointments(db, patient.id, utcnow())
-    context = {
-        "upcoming": upcoming, "past": past,
-        "may_manage": policy.can(db, g.account, policy.MANAGE, patient, "appointments"),
-        "is_owner": policy.can(db, g.account, policy.MANAGE, patient, "calendar"),
-    }
-    db.commit()
-    return render("carnet/appointments.html", **context)
+    return render("carnet/appointments.html", upcoming=upcoming, past=past,
+                  may_manage=policy.can(db, g.account, policy.MANAGE, patient, "appointments"),
+                  is_owner=policy.can(db, g.account, policy.MANAGE, patient, "calendar"))
 
 
 @bp.route("/carnet/<int:patient_id>/appointments/new", methods=["GET", "POST"])
@@ -80,24 +68,24 @@ def appointment_list(patient_id: int):
 def new_appointment(patient_id: int):
     """Add an appointment (the care team)."""
     patient = open_carnet(patient_id, "appointments", policy.MANAGE, change=AuditAction.CREATE)
+    team = queries.care_team(get_session(), patient.id)
+    form = forms.AppointmentForm([m.professional.id for m in team])
+    if form.validate_on_submit():
+        row = appointments.add(get_session(), patient, g.account, form.values())
+        return redirect(_page_of(patient, row))
+    return _form_page(team, form, status=400 if form.errors else 200)
+
+
+def _appointment_page(patient: Patient, row: Appointment, form: forms.QuestionForm,
+                      status: int = 200):
+    """One appointment: when, where, with whom, the questions for it, and what changed."""
     db = get_session()
-    context = _form_context(patient)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = {name: request.form.get(name, "") for name in FIELDS}
-        try:
-            appointment = appointments.add(db, patient, g.account, values,
-                                           context["professional_ids"])
-        except appointments.InputError as error:
-            errors = error.errors
-        else:
-            return redirect(url_for("carnet.appointment", patient_id=patient.id,
-                                    appointment_id=appointment.id))
-    else:
-        values = {"kind": "visit", "start": "09:00", "end": "09:30"}
-    db.commit()
-    return render("carnet/appointment_form.html", None, 400 if errors else 200, values=values,
-                  errors=errors, appointment=None, stale=False, **context)
+    return render("carnet/appointment.html", None, status, a=queries.appointment_row(db, row),
+                  questions=appointments.questions(db, row.id),
+                  history=appointments.history(db, row.id),
+                  may_manage=policy.can(db, g.account, policy.MANAGE, patient, "appointments"),
+                  may_ask=policy.can(db, g.account, policy.WRITE, patient, "appointments"),
+                  upcoming=row.starts_at > utcnow(), **form.page())
 
 
 @bp.get("/carnet/<int:patient_id>/appointments/<int:appointment_id>")
@@ -105,58 +93,38 @@ def new_appointment(patient_id: int):
 def appointment(patient_id: int, appointment_id: int):
     """One appointment: when, where, with whom, my questions, and what changed."""
     patient = open_carnet(patient_id, "appointments")
-    db = get_session()
-    row = _appointment(patient, appointment_id)
-    with_whom = queries.appointment_row(db, row)
-    context = {
-        "a": with_whom,
-        "questions": appointments.questions(db, row.id),
-        "history": appointments.history(db, row.id),
-        "may_manage": policy.can(db, g.account, policy.MANAGE, patient, "appointments"),
-        "may_ask": policy.can(db, g.account, policy.WRITE, patient, "appointments"),
-        "upcoming": row.starts_at > utcnow(),
-    }
-    db.commit()
-    return render("carnet/appointment.html", **context, errors={}, values={})
+    return _appointment_page(patient, _appointment(patient, appointment_id),
+                             forms.QuestionForm())
 
 
 @bp.route("/carnet/<int:patient_id>/appointments/<int:appointment_id>/edit",
           methods=["GET", "POST"])
 @login_required
 def edit_appointment(patient_id: int, appointment_id: int):
-    """Move or change an appointment, unless someone changed it meanwhile."""
+    """Move or change an appointment, unless someone changed it meanwhile (not a cancelled
+    one: its page instead)."""
     patient = open_carnet(patient_id, "appointments", policy.MANAGE)
-    db = get_session()
     row = _appointment(patient, appointment_id)
-    context = _form_context(patient)
-    errors: dict[str, str] = {}
-    values = _values_of(row)
-    stale, stale_by = False, None
-    status = 200
-    if request.method == "POST":
-        values = {name: request.form.get(name, "") for name in FIELDS}
-        try:
-            appointments.update(db, patient, row, g.account, _version(), values,
-                                context["professional_ids"])
-        except appointments.InputError as error:
-            errors, status = error.errors, 400
-        except appointments.StaleAppointment as error_stale:
-            row, stale_by, stale, status = error_stale.current, error_stale.by, True, 409
-            values = _values_of(row)
-        else:
-            return redirect(url_for("carnet.appointment", patient_id=patient.id,
-                                    appointment_id=row.id))
-    db.commit()
-    return render("carnet/appointment_form.html", None, status, values=values, errors=errors,
-                  appointment=row, stale=stale, stale_by=stale_by, **context)
+    if row.status == AppointmentStatus.CANCELLED:
+        return _cancelled(patient, row)
+    team = queries.care_team(get_session(), patient.id)
+    professionals = [m.professional.id for m in team]
+    form = forms.AppointmentForm.of(row, professionals)
+    if not form.validate_on_submit():
+        return _form_page(team, form, row, 400 if form.is_submitted() else 200)
+    try:
+        appointments.update(get_session(), patient, row, g.account, form.version.data,
+                            form.values())
+    except StaleEdit as stale:
+        current = forms.AppointmentForm.of(stale.current, professionals, formdata=None)
+        return _form_page(team, current, stale.current, 409, stale=True, stale_by=stale.by)
+    return redirect(_page_of(patient, row))
 
 
-def _cancel_page(row: Appointment, status: int = 200, errors: dict | None = None,
-                 values=None, **context):
+def _cancel_page(row: Appointment, form: forms.CancelForm, status: int = 200, **extra):
     """The question "cancel this appointment?", with its optional reason."""
     return render("carnet/appointment_cancel.html", None, status,
-                  a=queries.appointment_row(get_session(), row), errors=errors or {},
-                  values=values or {}, **context)
+                  a=queries.appointment_row(get_session(), row), **form.page(), **extra)
 
 
 @bp.route("/carnet/<int:patient_id>/appointments/<int:appointment_id>/cancel",
@@ -166,26 +134,22 @@ def cancel_appointment(patient_id: int, appointment_id: int):
     """Cancel an appointment (it stays in the list, marked cancelled): the question first,
     the cancellation once confirmed."""
     patient = open_carnet(patient_id, "appointments", policy.MANAGE)
-    db = get_session()
     row = _appointment(patient, appointment_id)
-    if request.method == "GET":
-        db.commit()
-        if row.status == AppointmentStatus.CANCELLED:
-            return redirect(url_for("carnet.appointment", patient_id=patient.id,
-                                    appointment_id=row.id))
-        return _cancel_page(row)
-    if not request.form.get("confirm"):
-        return redirect(request.path, 303)
+    if row.status == AppointmentStatus.CANCELLED:
+        return _cancelled(patient, row)
+    form = forms.CancelForm()
+    if not form.is_submitted():
+        return _cancel_page(row, form)
+    if not form.confirm.data:
+        return forms.unchanged()
+    if not form.validate():
+        return _cancel_page(row, form, 400)
     try:
-        appointments.cancel(db, patient, row, g.account, _version(),
-                            request.form.get("reason", ""))
-    except appointments.InputError as error:
-        db.commit()  # a refused change is audited too
-        return _cancel_page(row, 400, errors=error.errors, values=request.form)
-    except appointments.StaleAppointment as stale:
-        db.commit()
-        return _cancel_page(stale.current, 409, stale_by=stale.by, values=request.form)
-    return redirect(url_for("carnet.appointment", patient_id=patient.id, appointment_id=row.id))
+        appointments.cancel(get_session(), patient, row, g.account, form.version.data,
+                            form.reason.data)
+    except StaleEdit as stale:
+        return _cancel_page(stale.current, form, 409, stale_by=stale.by)
+    return redirect(_page_of(patient, row))
 
 
 @bp.post("/carnet/<int:patient_id>/appointments/<int:appointment_id>/questions")
@@ -193,21 +157,12 @@ def cancel_appointment(patient_id: int, appointment_id: int):
 def ask(patient_id: int, appointment_id: int):
     """Add a question to ask at this appointment."""
     patient = open_carnet(patient_id, "appointments", policy.WRITE, change=AuditAction.CREATE)
-    db = get_session()
     row = _appointment(patient, appointment_id)
-    try:
-        appointments.add_question(db, row, g.account, request.form.get("question", ""))
-    except appointments.InputError as error:
-        context = {
-            "a": queries.appointment_row(db, row), "questions": appointments.questions(db, row.id),
-            "history": appointments.history(db, row.id), "may_ask": True, "upcoming": True,
-            "may_manage": policy.can(db, g.account, policy.MANAGE, patient, "appointments"),
-        }
-        db.commit()
-        return render("carnet/appointment.html", None, 400, errors=error.errors,
-                      values=request.form, **context)
-    return redirect(url_for("carnet.appointment", patient_id=patient.id,
-                            appointment_id=row.id) + "#questions")
+    form = forms.QuestionForm()
+    if not form.validate():
+        return _appointment_page(patient, row, form, 400)
+    appointments.add_question(get_session(), row, g.account, form.question.data)
+    return redirect(_page_of(patient, row) + "#questions")
 
 
 @bp.post("/carnet/<int:patient_id>/appointments/<int:appointment_id>/questions/<int:question_id>"
@@ -224,9 +179,7 @@ def forget_question(patient_id: int, appointment_id: int, question_id: int):
     if question.author_account_id != g.account.id:
         carnet_access().refuse()
     db.delete(question)
-    db.commit()
-    return redirect(url_for("carnet.appointment", patient_id=patient.id,
-                            appointment_id=row.id) + "#questions")
+    return redirect(_page_of(patient, row) + "#questions")
 
 
 @bp.get("/carnet/<int:patient_id>/appointments/<int:appointment_id>/calendar.ics")
@@ -238,7 +191,6 @@ def appointment_ics(patient_id: int, appointment_id: int):
     db = get_session()
     row = _appointment(patient, appointment_id)
     with_whom = queries.appointment_row(db, row).account
-    db.commit()
     body = appointments.calendar([(row, with_whom)], "Carnet")
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="carnet-{row.id}.ics"',
@@ -256,7 +208,6 @@ def calendar_feed(patient_id: int):
             appointments.revoke_feed(db, patient)
         else:
             show_once(FEED_TOKEN, appointments.new_feed_token(db, patient))
-            db.commit()
         return redirect(url_for("carnet.calendar_feed", patient_id=patient.id))
     token = take_shown(FEED_TOKEN)
     origin = current_app.config["CARNET_ORIGIN"]
@@ -275,5 +226,4 @@ def feed(token: str):
         abort(404)
     record_feed_read(db, patient, owner)
     body = appointments.calendar(appointments.feed_rows(db, patient.id), "Carnet")
-    db.commit()
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": ICS_CACHE})

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import gettext as _
 from sqlmodel import Session, col, func, select
 
 from ..models import Account, CarnetVisit, Note, NotificationKind, Patient
 from ..notifications import notify
 from ..paging import page_count
 from ..types import utcnow
-from .validation import InputError, too_long
 
-BODY_MAX = 2000
 PER_PAGE = 20
 # Opening a carnet again within this time is the same visit: "what changed" stays put.
 SAME_VISIT = timedelta(minutes=30)
@@ -23,18 +20,12 @@ def add_note(db: Session, patient: Patient, actor: Account, body: str,
              symptom_report_id: int | None = None) -> Note:
     """Write a note in the patient's notebook, in reply to a symptom report of this carnet
     when ``symptom_report_id`` is given (the caller checks it); its readers are told."""
-    body = (body or "").strip()
-    if not body:
-        raise InputError({"body": _("Please write your note.")})
-    if len(body) > BODY_MAX:
-        raise InputError({"body": too_long(BODY_MAX, len(body))})
     note = Note(patient_id=patient.id, author_account_id=actor.id,
                 author_role=actor.role.value, body=body, symptom_report_id=symptom_report_id)
     db.add(note)
     db.flush()
     notify(db, patient, NotificationKind.NOTE_ADDED, "notes", actor,
            url=f"/carnet/{patient.id}/notes")
-    db.commit()
     return note
 
 

@@ -11,14 +11,11 @@ from flask_babel import gettext as _
 from .. import policy
 from ..auth import login_required
 from ..content import reading
-from ..db import get_session
-from ..ids import MAX_ID, parse_id, whole_number
+from ..db import StaleEdit, get_session
 from ..models import ActionStatus, AuditAction, Patient, PlanItem, PlanItemKind
 from ..rendering import announce, render
-from . import bp, plan, queries
+from . import bp, forms, plan, queries
 from .access import carnet_access, open_carnet
-
-FIELDS = ("title", "details", "status", "responsible_account_id", "due_date", "content_slug")
 
 
 def _item(patient: Patient, item_id: int | None) -> PlanItem:
@@ -26,6 +23,18 @@ def _item(patient: Patient, item_id: int | None) -> PlanItem:
     if item is None or item.patient_id != patient.id or item.archived_at is not None:
         abort(404)
     return item
+
+
+def _place(patient: Patient) -> tuple[PlanItemKind, PlanItem | None]:
+    """The kind of a new item and the item it goes under, from the page's address or its
+    form; a place that is not in this plan answers 404."""
+    place = forms.PlaceForm(request.values)
+    if not place.validate():
+        abort(404)
+    parent = _item(patient, place.parent.data) if place.parent.data else None
+    if not plan.fits(place.kind.data, parent):
+        abort(404)
+    return place.kind.data, parent
 
 
 def _context(patient: Patient) -> dict:
@@ -46,21 +55,11 @@ def _context(patient: Patient) -> dict:
     }
 
 
-def _form_values(kind: PlanItemKind) -> dict:
-    """The fields the form sent; only an action points at an educational page."""
-    return {name: request.form[name] for name in FIELDS if name in request.form
-            and (name != "content_slug" or kind == PlanItemKind.ACTION)}
-
-
-def _page_slugs(context: dict, item: PlanItem | None = None) -> set[str]:
-    """The pages an action may point at: a published one, or the one it already has."""
-    return set(context["understand_pages"]) | ({item.content_slug} if item else set())
-
-
-def _base_version() -> int:
-    """The version the form was opened on; anything else is no version (a stale save)."""
-    version = whole_number(request.form.get("version", ""), 0, MAX_ID)
-    return -1 if version is None else version
+def _choices(context: dict, item: PlanItem | None = None) -> tuple[list[int], set[str]]:
+    """Whom an action may be given to, and the pages it may point at (a published one, or
+    the one it already has)."""
+    return ([account.id for account, _role in context["people"]],
+            set(context["understand_pages"]) | ({item.content_slug} if item else set()))
 
 
 def _back_to(patient: Patient, item_id: int | None = None):
@@ -82,14 +81,19 @@ def _item_fragment(patient: Patient, item_id: int, status: int = 200, **extra):
                   page_item_id=item_id if on_own_page else None, **extra, **context)
 
 
+def _edit_fragment(item: PlanItem, form: forms.PlanItemForm, context: dict, status: int = 200,
+                   **extra):
+    """The edit form of an item: a page without JavaScript, inline in the plan with htmx."""
+    return render("carnet/plan_form.html", "form", status, item=item, kind=item.kind,
+                  parent=None, **form.page(), **extra, **context)
+
+
 @bp.get("/carnet/<int:patient_id>/plan", endpoint="plan")
 @login_required
 def plan_page(patient_id: int):
     """The shared care plan: problems, goals and actions, who does what and by when."""
     patient = open_carnet(patient_id, "plan")
-    context = _context(patient)
-    get_session().commit()
-    return render("carnet/plan.html", "plan", **context)
+    return render("carnet/plan.html", "plan", **_context(patient))
 
 
 @bp.route("/carnet/<int:patient_id>/plan/new", methods=["GET", "POST"])
@@ -97,28 +101,14 @@ def plan_page(patient_id: int):
 def new_item(patient_id: int):
     """Add a problem, a goal under a problem, or an action under a goal."""
     patient = open_carnet(patient_id, "plan", policy.MANAGE, change=AuditAction.CREATE)
-    db = get_session()
-    source = request.form if request.method == "POST" else request.args
-    try:
-        kind = PlanItemKind(source.get("kind", "problem"))
-    except ValueError:
-        abort(404)
-    parent_id = source.get("parent", "")
-    parent = _item(patient, parse_id(parent_id)) if parent_id else None
+    kind, parent = _place(patient)
     context = _context(patient)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        people = {account.id for account, _role in context["people"]}
-        try:
-            item = plan.add_item(db, patient, g.account, kind, _form_values(kind), people, parent,
-                                 _page_slugs(context))
-        except plan.InputError as error:
-            errors = error.errors
-        else:
-            return _back_to(patient, item.id)
-    db.commit()
-    return render("carnet/plan_form.html", None, 400 if errors else 200, kind=kind,
-                  parent=parent, item=None, values=request.form, errors=errors, **context)
+    form = forms.PlanItemForm(*_choices(context))
+    if form.validate_on_submit():
+        item = plan.add_item(get_session(), patient, g.account, kind, parent, form.values(kind))
+        return _back_to(patient, item.id)
+    return render("carnet/plan_form.html", None, 400 if form.errors else 200, kind=kind,
+                  parent=parent, item=None, **form.page(), **context)
 
 
 @bp.get("/carnet/<int:patient_id>/plan/<int:item_id>")
@@ -126,49 +116,28 @@ def new_item(patient_id: int):
 def item_page(patient_id: int, item_id: int):
     """One item of the plan with its whole history: every change and every comment."""
     patient = open_carnet(patient_id, "plan")
-    db = get_session()
-    _item(patient, item_id)
-    context = _context(patient)
-    node = queries.plan_node(context["tree"], item_id)
-    history = queries.item_history(db, item_id)
-    db.commit()
-    return render("carnet/plan_item.html", None, node=node, history=history,
-                  page_item_id=item_id, **context)
+    return _item_fragment(patient, _item(patient, item_id).id)
 
 
-@bp.get("/carnet/<int:patient_id>/plan/<int:item_id>/edit")
+@bp.get("/carnet/<int:patient_id>/plan/<int:item_id>/edit", endpoint="edit_item")
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>", endpoint="save_item")
 @login_required
 def edit_item(patient_id: int, item_id: int):
-    """The edit form of an item: a page without JavaScript, an inline form with htmx."""
+    """The edit form of an item (a page without JavaScript, inline with htmx), and its save
+    unless someone changed the item meanwhile."""
     patient = open_carnet(patient_id, "plan", policy.MANAGE)
     item = _item(patient, item_id)
     context = _context(patient)
-    get_session().commit()
-    return render("carnet/plan_form.html", "form", item=item, kind=item.kind, parent=None,
-                  values={}, errors={}, **context)
-
-
-@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>")
-@login_required
-def save_item(patient_id: int, item_id: int):
-    """Save an edited item, unless someone changed it meanwhile."""
-    patient = open_carnet(patient_id, "plan", policy.MANAGE)
-    db = get_session()
-    item = _item(patient, item_id)
-    context = _context(patient)
-    people = {account.id for account, _role in context["people"]}
+    choices = _choices(context, item)
+    form = forms.PlanItemForm.of(item, *choices)
+    if not form.validate_on_submit():
+        return _edit_fragment(item, form, context, 400 if form.is_submitted() else 200)
     try:
-        plan.update_item(db, patient, item, g.account, _base_version(), _form_values(item.kind),
-                         people, _page_slugs(context, item))
-    except plan.InputError as error:
-        db.commit()  # its page again: a read
-        return render("carnet/plan_form.html", "form", 400, item=item, kind=item.kind,
-                      parent=None, values=request.form, errors=error.errors, **context)
-    except plan.StaleEdit as stale:
-        db.commit()
-        return render("carnet/plan_form.html", "form", 409, item=stale.current,
-                      kind=item.kind, parent=None, values=request.form, errors={},
-                      stale_by=stale.by, **context)
+        plan.update_item(get_session(), patient, item, g.account, form.version.data,
+                         form.values(item.kind))
+    except StaleEdit as stale:
+        current = forms.PlanItemForm.of(stale.current, *choices, formdata=None)
+        return _edit_fragment(stale.current, current, context, 409, stale_by=stale.by)
     if request.htmx:
         return announce(_item_fragment(patient, item.id, focus_item=item.id), _("Saved."))
     return _back_to(patient, item.id)
@@ -185,14 +154,13 @@ def set_status(patient_id: int, item_id: int):
         db, g.account, patient, item.responsible_account_id
     ):
         carnet_access().refuse()
-    people = {item.responsible_account_id}
+    form = forms.StatusForm()
+    if not form.validate():
+        abort(400)  # the list offers every status: another one is a forged request
     try:
-        plan.update_item(db, patient, item, g.account, _base_version(),
-                         {"status": request.form.get("status", "")}, people)
-    except plan.InputError:
-        abort(400)
-    except plan.StaleEdit as stale:
-        db.commit()
+        plan.update_item(db, patient, item, g.account, form.version.data,
+                         {"status": form.status.data})
+    except StaleEdit as stale:
         return _item_fragment(patient, item.id, 409, stale_item=item.id, stale_by=stale.by)
     if request.htmx:
         return announce(_item_fragment(patient, item.id, focus_item=item.id),
@@ -205,17 +173,11 @@ def set_status(patient_id: int, item_id: int):
 def comment(patient_id: int, item_id: int):
     """Comment on an item (the patient may comment on any action)."""
     patient = open_carnet(patient_id, "plan", policy.WRITE, change=AuditAction.CREATE)
-    db = get_session()
     item = _item(patient, item_id)
-    try:
-        plan.add_comment(db, patient, item, g.account, request.form.get("comment", ""))
-    except plan.InputError as error:
-        db.commit()  # its page again: a read
-        context = _context(patient)
-        node = queries.plan_node(context["tree"], item_id)
-        return render("carnet/plan_item.html", None, 400, node=node,
-                      history=queries.item_history(db, item_id), errors=error.errors,
-                      values=request.form, page_item_id=item_id, **context)
+    form = forms.CommentForm()
+    if not form.validate():
+        return _item_fragment(patient, item.id, 400, **form.page())
+    plan.add_comment(get_session(), patient, item, g.account, form.comment.data)
     return redirect(url_for("carnet.item_page", patient_id=patient.id, item_id=item.id))
 
 
@@ -224,10 +186,10 @@ def comment(patient_id: int, item_id: int):
 def move_item(patient_id: int, item_id: int):
     """Move an item up or down among its siblings."""
     patient = open_carnet(patient_id, "plan", policy.MANAGE)
-    direction = request.form.get("direction")
-    if direction not in ("up", "down"):
+    form = forms.MoveForm()
+    if not form.validate():
         abort(400)
-    plan.move(get_session(), patient, _item(patient, item_id), g.account, direction)
+    plan.move(get_session(), patient, _item(patient, item_id), g.account, form.direction.data)
     if request.htmx:
         return render("carnet/plan.html", "plan", **_context(patient))
     return _back_to(patient, item_id)
@@ -239,23 +201,20 @@ def delete_item(patient_id: int, item_id: int):
     """Take an item and what hangs under it out of the plan (their history is kept): the
     question first, the removal once confirmed."""
     patient = open_carnet(patient_id, "plan", policy.MANAGE, change=AuditAction.DELETE)
-    db = get_session()
     item = _item(patient, item_id)
-    if request.method == "GET":
-        context = _context(patient)
-        db.commit()
-        return render("carnet/plan_remove.html", node=queries.plan_node(context["tree"], item_id),
-                      **context)
-    if not request.form.get("confirm"):
-        return redirect(request.path, 303)
-    try:
-        plan.archive(db, patient, item, g.account, _base_version())
-    except plan.StaleEdit as stale:
-        db.commit()  # its page again: a read
-        context = _context(patient)
-        return render("carnet/plan_remove.html", None, 409,
-                      node=queries.plan_node(context["tree"], item_id), stale_by=stale.by,
-                      **context)
-    if request.htmx:
-        return render("carnet/plan.html", "plan", **_context(patient))
-    return _back_to(patient)
+    form = forms.ConfirmForm()
+    stale_by = {}
+    if form.is_submitted():
+        if not form.confirm.data:
+            return forms.unchanged()
+        try:
+            plan.archive(get_session(), patient, item, g.account, form.version.data)
+        except StaleEdit as stale:
+            stale_by = {"stale_by": stale.by}
+        else:
+            if request.htmx:
+                return render("carnet/plan.html", "plan", **_context(patient))
+            return _back_to(patient)
+    context = _context(patient)
+    return render("carnet/plan_remove.html", None, 409 if stale_by else 200,
+                  node=queries.plan_node(context["tree"], item_id), **stale_by, **context)

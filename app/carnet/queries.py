@@ -211,10 +211,15 @@ class Change:
     target_id: int
 
 
+# What "What changed" lists in each section: the revisions, and the rows they revise.
+REVISED = {"plan": (PlanRevision, PlanItem, PlanRevision.plan_item_id),
+           "appointments": (AppointmentRevision, Appointment, AppointmentRevision.appointment_id)}
+
+
 def _change_sources(patient_id: int, sections: set[str], since: datetime | None,
                     exclude_account_id: int | None):
     sources = []
-    for section, model in (("plan", PlanRevision), ("appointments", AppointmentRevision)):
+    for section, (model, _target, _key) in REVISED.items():
         if section not in sections:
             continue
         query = select(sa.literal(section).label("section"), model.id.label("rid"),
@@ -240,26 +245,18 @@ def changes(db: Session, patient_id: int, sections: set[str], *, since: datetime
         select(union.c.section, union.c.rid)
         .order_by(union.c.at.desc(), union.c.rid.desc()).limit(limit).offset(offset)
     ).all()
-    wanted = {"plan": [r for s, r in page if s == "plan"],
-              "appointments": [r for s, r in page if s == "appointments"]}
     found: dict[tuple[str, int], Change] = {}
-    if wanted["plan"]:
-        for revision, item, author in db.exec(
-            select(PlanRevision, PlanItem, Account)
-            .join(PlanItem, PlanItem.id == PlanRevision.plan_item_id)
-            .outerjoin(Account, Account.id == PlanRevision.account_id)
-            .where(col(PlanRevision.id).in_(wanted["plan"]))
+    for section, (model, target, key) in REVISED.items():
+        wanted = [rid for s, rid in page if s == section]
+        if not wanted:
+            continue
+        for revision, row, author in db.exec(
+            select(model, target, Account)
+            .join(target, target.id == key)
+            .outerjoin(Account, Account.id == model.account_id)
+            .where(col(model.id).in_(wanted))
         ):
-            found["plan", revision.id] = Change("plan", revision, item.title, author, item.id)
-    if wanted["appointments"]:
-        for revision, appointment, author in db.exec(
-            select(AppointmentRevision, Appointment, Account)
-            .join(Appointment, Appointment.id == AppointmentRevision.appointment_id)
-            .outerjoin(Account, Account.id == AppointmentRevision.account_id)
-            .where(col(AppointmentRevision.id).in_(wanted["appointments"]))
-        ):
-            found["appointments", revision.id] = Change(
-                "appointments", revision, appointment.title, author, appointment.id)
+            found[section, revision.id] = Change(section, revision, row.title, author, row.id)
     return [found[s, r] for s, r in page if (s, r) in found], total
 
 

@@ -54,20 +54,23 @@ def people_around(db: Session, patient: Patient) -> list[Account]:
 def notify(db: Session, patient: Patient, kind: NotificationKind, section: str,
            actor: Account | None, url: str, urgent: bool = False,
            expires_at: datetime | None = None, now: datetime | None = None,
-           ) -> list[Notification]:
+           to: list[Account] | None = None) -> list[Notification]:
     """Queue one notification per person who should hear of this change (not its author).
 
     ``expires_at``: not worth sending after (a reminder, once its appointment starts);
-    ``now``: when it is written (the worker's scheduled jobs pass their clock).
+    ``now``: when it is written (the worker's scheduled jobs pass their clock);
+    ``to``: the very people a change is about (a decision on what they see, a request
+    waiting for the patient), told whatever they may read: ``section`` is then "", which
+    the worker does not check again.
     Each person's own choices (kinds, quiet hours, digest) are applied by the worker.
     """
     roles = AUDIENCE.get(kind, {Role.PATIENT})
     rows = []
-    for account in people_around(db, patient):
+    for account in people_around(db, patient) if to is None else to:
         if actor is not None and account.id == actor.id:
             continue
-        if account.role not in roles or not policy.can(db, account, policy.READ, patient,
-                                                        section):
+        if to is None and (account.role not in roles or not policy.can(
+                db, account, policy.READ, patient, section)):
             continue
         row = Notification(account_id=account.id, patient_id=patient.id, kind=kind,
                            section=section, urgent=urgent, topic=f"{kind.value}-{patient.id}",

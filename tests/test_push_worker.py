@@ -236,6 +236,7 @@ def test_a_consent_revoked_through_the_ledger_stops_the_waiting_row(db, service,
     jeanne = persona(db, "jeanne")
     patient = db.exec(select(Patient).where(Patient.account_id == jeanne.id)).one()
     set_scope(db, patient, jeanne, persona(db, "lefevre"), "symptoms", visible=False)
+    db.commit()  # the ledger only adds: its request commits
 
     relay.drain(utcnow())
 

@@ -102,6 +102,7 @@ def test_two_professionals_racing_with_one_access_link_make_one_request(app, eng
     for _ in range(ROUNDS):
         with app.test_request_context():
             link, token = access_requests.make_link(db, patient, jeanne)
+        db.commit()  # the domain only flushes: the request (here, the test) commits
         responses = _race(_ready_request(app, engine, token, "lucas"),
                           _ready_request(app, engine, token, "julie"))
         assert sorted(r.status_code for r in responses) == [302, 404]

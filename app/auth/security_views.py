@@ -83,10 +83,8 @@ def add_passkey_options():
 @login_required
 def add_passkey():
     """Keep the new passkey."""
-    body = json_credential()
-    if body is None:
-        return refused(_("The answer of your passkey could not be read. Please try again."))
     try:
+        body = json_credential()
         passkeys.finish_registration(get_session(), g.account, session_binding(),
                                      body["credential"], str(body.get("name") or _("Passkey")))
     except passkeys.PasskeyError as error:

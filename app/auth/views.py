@@ -38,11 +38,12 @@ def canonical_host():
     return None
 
 
-def json_credential():
-    """The credential JSON of a ceremony step, or a 400 answer."""
+def json_credential() -> dict:
+    """The credential JSON of a ceremony step; PasskeyError (a 400) if it cannot be read."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
-        return None
+        raise passkeys.PasskeyError(_("The answer of your passkey could not be read. "
+                                      "Please try again."))
     return body
 
 
@@ -70,13 +71,10 @@ def sign_in_options():
 @sign_in_limit
 def sign_in_verify():
     """Step 2: check the passkey's answer, then open a new session."""
-    body = json_credential()
-    if body is None:
-        return refused(_("The answer of your passkey could not be read. Please try again."))
-    db = get_session()
     try:
-        account = passkeys.finish_authentication(
-            db, session_binding(), body["credential"], ChallengePurpose.AUTHENTICATE)
+        account = passkeys.finish_authentication(get_session(), session_binding(),
+                                                 json_credential()["credential"],
+                                                 ChallengePurpose.AUTHENTICATE)
     except passkeys.PasskeyError as error:
         return refused(str(error))
     sign_in(account, verified=True)
@@ -135,11 +133,9 @@ def invitation_options(token: str):
 @invitation_limit
 def invitation_register(token: str):
     """Registration step 2: keep the passkey, spend the invitation, sign in."""
-    body = json_credential()
-    if body is None:
-        return refused(_("The answer of your passkey could not be read. Please try again."))
     db = get_session()
     try:
+        body = json_credential()
         invitation, account = usable_invitation(db, token)
         passkeys.finish_registration(db, account, session_binding(), body["credential"],
                                      str(body.get("name") or _("My phone")), invitation)

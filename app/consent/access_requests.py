@@ -24,12 +24,12 @@ from ..models import (
     AccessLink,
     AccessRequest,
     Account,
-    Notification,
     NotificationKind,
     Patient,
     Professional,
     RequestStatus,
 )
+from ..notifications import notify
 from ..types import utcnow
 from . import ledger
 
@@ -45,13 +45,13 @@ def _hash(token: str) -> str:
 
 
 def make_link(db: Session, patient: Patient, made_by: Account) -> tuple[AccessLink, str]:
-    """A new single-use link for a professional to ask access (committed), and its token."""
+    """A new single-use link for a professional to ask access (flushed), and its token."""
     token = secrets.token_urlsafe(32)
     days = int(current_app.config["CARNET_INVITATION_DAYS"])
     link = AccessLink(patient_id=patient.id, token_hash=_hash(token), created_by_id=made_by.id,
                       expires_at=utcnow() + timedelta(days=days))
     db.add(link)
-    db.commit()
+    db.flush()
     return link, token
 
 
@@ -90,10 +90,9 @@ def ask(db: Session, patient: Patient, requester: Account, sections: list[str], 
     if link is not None:
         link.access_request_id = request.id
         db.add(link)
-    db.add(Notification(account_id=patient.account_id, patient_id=patient.id,
-                        kind=NotificationKind.ACCESS_REQUESTED, topic=f"access-{patient.id}",
-                        url=f"/carnet/{patient.id}/consent"))
-    db.commit()
+    notify(db, patient, NotificationKind.ACCESS_REQUESTED, "", asked_by or requester,
+           f"/carnet/{patient.id}/consent",
+           to=[db.get(Account, patient.account_id)])
     return request
 
 
@@ -148,7 +147,6 @@ def accept(db: Session, patient: Patient, request: AccessRequest, decided_by: Ac
     request.decided_at = utcnow()
     request.consent_event_id = event.id
     db.add(request)
-    db.commit()
 
 
 def refuse(db: Session, patient: Patient, request: AccessRequest) -> None:
@@ -156,10 +154,8 @@ def refuse(db: Session, patient: Patient, request: AccessRequest) -> None:
     request.status = RequestStatus.REFUSED
     request.decided_at = utcnow()
     db.add(request)
-    db.add(Notification(account_id=request.requester_account_id, patient_id=patient.id,
-                        kind=NotificationKind.CONSENT_CHANGED, topic=f"consent-{patient.id}",
-                        url="/"))
-    db.commit()
+    notify(db, patient, NotificationKind.CONSENT_CHANGED, "", None, "/",
+           to=[db.get(Account, request.requester_account_id)])
 
 
 def professionals_outside(db: Session, patient: Patient) -> list[tuple[Account, Professional]]:

@@ -1,4 +1,5 @@
-"""The patient's decisions, appended to the consent ledger, with immediate effect.
+"""The patient's decisions, appended to the consent ledger, with immediate effect (the
+request commits them; nothing here does).
 
 Inside the care team sharing is presumed: switching a section off is an opposition,
 switching it back on lifts it. Anyone else (a caregiver, a professional outside the
@@ -15,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import g
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
@@ -31,7 +31,7 @@ from ..models import (
     Patient,
     Role,
 )
-from ..notifications import people_around
+from ..notifications import notify, people_around
 from ..types import utcnow
 
 WORDING_VERSION = "2"  # the wording of "Who can see my carnet" the patient decided on
@@ -139,10 +139,8 @@ def _append(db: Session, patient: Patient, decided_by: Account, grantee: Account
                 col(Notification.section).in_(sections),
                 Notification.status == DeliveryStatus.PENDING,
             ).values(status=DeliveryStatus.DROPPED))
-    db.add(Notification(account_id=grantee.id, patient_id=patient.id,
-                        kind=NotificationKind.CONSENT_CHANGED, topic=f"consent-{patient.id}",
-                        url="/"))
-    g.pop("policy_cache", None)  # the decision applies to this very request too
+    notify(db, patient, NotificationKind.CONSENT_CHANGED, "", decided_by, "/", to=[grantee])
+    policy.forget()  # the decision applies to this very request too
     return event
 
 
@@ -167,7 +165,6 @@ def set_scope(db: Session, patient: Patient, decided_by: Account, grantee: Accou
     else:
         scopes = [scope] if ":" in scope else [scope, f"{scope}:write"]
         event = _append(db, patient, decided_by, grantee, ConsentKind.REVOKE, scopes)
-    db.commit()
     return event
 
 
@@ -181,11 +178,9 @@ def set_section(db: Session, patient: Patient, decided_by: Account, grantee: Acc
 
 def grant(db: Session, patient: Patient, decided_by: Account, grantee: Account,
           scopes: Iterable[str], until: date | None = None) -> ConsentEvent:
-    """Let someone outside the team see (and do) ``scopes``, until the end of ``until``.
-
-    Flushed, not committed: the caller commits it with the change that goes with it
-    (an invitation, an accepted request).
-    """
+    """Let someone outside the team see (and do) ``scopes``, until the end of ``until``
+    (flushed: the change that goes with it, an invitation or an accepted request, needs its
+    id)."""
     scopes = [scope for scope in SCOPES if scope in set(scopes)]
     if "notes:write" in scopes and "notes" not in scopes:
         scopes.append("notes")
@@ -206,7 +201,6 @@ def set_until(db: Session, patient: Patient, decided_by: Account, grantee: Accou
         return None
     event = _append(db, patient, decided_by, grantee, ConsentKind.GRANT, sorted(running),
                     end_of_day(until))
-    db.commit()
     return event
 
 
@@ -216,5 +210,4 @@ def stop_sharing(db: Session, patient: Patient, decided_by: Account,
     if grantee.id in policy.care_team_account_ids(db, patient):
         raise ValueError("the care team is opposed section by section")
     event = _append(db, patient, decided_by, grantee, ConsentKind.REVOKE, list(SCOPES))
-    db.commit()
     return event

@@ -3,20 +3,18 @@ request, and the patient's answer."""
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from sqlmodel import select
+from flask import abort, g, redirect, render_template, url_for
 
 from .. import policy
 from ..auth import login_required
 from ..auth.invitations import qr_svg
 from ..auth.session import show_once, take_shown
 from ..carnet.access import ACCESS_LINK, CarnetAccess, carnet_access, open_carnet
-from ..db import get_session
-from ..ids import parse_id
+from ..db import discard_session, get_session
 from ..models import SECTIONS, AccessLink, Account, AuditAction, Patient
 from . import access_requests, bp
-from .views import ask_errors, own_carnet, parse_until, who_can_see_page
+from .forms import AnswerForm, AskForm, AskOnBehalfForm, messages
+from .views import own_carnet, who_can_see_page
 
 SHOWN_LINKS = "access_link_tokens"
 
@@ -28,7 +26,6 @@ def make_access_link(patient_id: int):
     patient = own_carnet(patient_id)
     link, token = access_requests.make_link(get_session(), patient, g.account)
     show_once(f"{SHOWN_LINKS}:{link.id}", token)
-    get_session().commit()
     return redirect(url_for("consent.access_link", patient_id=patient.id, link_id=link.id))
 
 
@@ -46,11 +43,10 @@ def access_link(patient_id: int, link_id: int):
                            qr=qr_svg(url) if url else None)
 
 
-def _ask_form(patient: Patient, status: int = 200, errors=None, values=None, **context):
-    db = get_session()
-    owner = db.get(Account, patient.account_id)
-    return render_template("consent/ask.html", owner=owner, sections=SECTIONS,
-                           errors=errors or {}, values=values or {}, **context), status
+def _ask_page(patient: Patient, form: AskForm, **context):
+    owner = get_session().get(Account, patient.account_id)
+    return render_template("consent/ask.html", owner=owner, sections=SECTIONS, form=form,
+                           errors=messages(form), **context), 400 if form.errors else 200
 
 
 @bp.route("/access/<token>", methods=["GET", "POST"])
@@ -66,17 +62,14 @@ def ask(token: str):
     # The page shows the patient's name: a read of her link, by whoever opens it.
     access = CarnetAccess(db, g.account, patient, change=AuditAction.CREATE)
     access.allow(policy.may_ask_access(db, g.account, patient), ACCESS_LINK)
-    if request.method == "GET":
-        db.commit()
-        return _ask_form(patient)
-    errors = ask_errors(request.form)
-    if errors:
-        db.commit()
-        return _ask_form(patient, 400, errors, request.form)
+    form = AskForm()
+    if not form.validate_on_submit():
+        return _ask_page(patient, form)
     try:
-        access_requests.ask(db, patient, g.account, request.form.getlist("sections"),
-                            request.form.get("message", ""), link=link)
-    except access_requests.UnusableLink:
+        access_requests.ask(db, patient, g.account, form.sections.data, form.message.data,
+                            link=link)
+    except access_requests.UnusableLink:  # spent by someone else a moment ago: keep nothing
+        discard_session()
         return render_template("consent/ask_invalid.html"), 404
     return redirect(url_for("consent.asked"))
 
@@ -94,25 +87,15 @@ def ask_on_behalf(patient_id: int):
     """The team's coordinator asks the patient to let a professional outside the team in."""
     patient = open_carnet(patient_id, "team", policy.MANAGE, change=AuditAction.CREATE)
     db = get_session()
-    access = carnet_access()
-    access.check(policy.may_ask_on_behalf(db, g.account, patient))
-    access.about("access_request")
+    carnet_access().check(policy.may_ask_on_behalf(db, g.account, patient))
+    carnet_access().about("access_request")
     outside = access_requests.professionals_outside(db, patient)
-    choices = {account.id: account for account, _p in outside}
-    errors = {}
-    if request.method == "POST":
-        errors = ask_errors(request.form)
-        chosen = request.form.get("professional", "")
-        requester = choices.get(parse_id(chosen))
-        if requester is None:
-            errors["professional"] = _("Please choose a professional.")
-        if not errors:
-            access_requests.ask(db, patient, requester, request.form.getlist("sections"),
-                                request.form.get("message", ""), asked_by=g.account)
-            return redirect(url_for("carnet.team", patient_id=patient.id))
-    db.commit()  # the audit of this page
-    return _ask_form(patient, 400 if errors else 200, errors, request.form,
-                     professionals=access_requests.professionals_outside(db, patient))
+    form = AskOnBehalfForm([account for account, _p in outside])
+    if not form.validate_on_submit():
+        return _ask_page(patient, form, professionals=outside)
+    access_requests.ask(db, patient, form.requester, form.sections.data, form.message.data,
+                        asked_by=g.account)
+    return redirect(url_for("carnet.team", patient_id=patient.id))
 
 
 @bp.post("/carnet/<int:patient_id>/consent/requests/<int:request_id>")
@@ -122,23 +105,15 @@ def answer(patient_id: int, request_id: int):
     patient = own_carnet(patient_id)
     db = get_session()
     pending = access_requests.pending_request(db, patient, request_id)
-    decision = request.form.get("decision")
-    if pending is None or decision not in ("accept", "refuse"):
+    form = AnswerForm()
+    if pending is None or form.decision.data not in ("accept", "refuse"):
         abort(404)
-    if decision == "refuse":
+    if form.decision.data == "refuse":
         access_requests.refuse(db, patient, pending)
         return redirect(url_for("consent.who_can_see", patient_id=patient.id))
-    scopes = [s for s in request.form.getlist("sections") if s in SECTIONS]
-    until, error = parse_until(request.form.get("until", ""))
-    errors = {}
-    if error:
-        errors[f"until-request-{pending.id}"] = error
-    if not scopes:
-        errors[f"sections-request-{pending.id}"] = _(
-            "Tick at least one part, or refuse the request.")
-    if errors:
-        return who_can_see_page(patient, 400, errors)
-    access_requests.accept(db, patient, pending, g.account, scopes, until)
-    requester = db.exec(select(Account).where(Account.id == pending.requester_account_id)).one()
+    if not form.validate():
+        return who_can_see_page(patient, 400, messages(form, f"request-{pending.id}"))
+    access_requests.accept(db, patient, pending, g.account, form.sections.data,
+                           form.until.data)
     return redirect(url_for("consent.who_can_see", patient_id=patient.id)
-                    + f"#person-{requester.id}")
+                    + f"#person-{pending.requester_account_id}")

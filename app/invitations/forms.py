@@ -1,4 +1,4 @@
-"""Forms shared by several areas, with messages in the person's language."""
+"""The invitation forms: who is invited, and what goes with it."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from .consent import ledger
-from .labels import LABELS
-from .models import SECTIONS, Profession
-from .types import utcnow
+from ..consent.forms import UntilField
+from ..labels import LABELS
+from ..models import SECTIONS, Profession
+from ..types import utcnow
+from .people import Invitee
 
+# What the invitation of a caregiver ticks until the patient decides otherwise.
+CAREGIVER_DEFAULT_SCOPES = ["team", "plan", "appointments"]
 NAME = [DataRequired(_l("Please give a name.")), Length(max=100, message=_l(
     "At most %(max)d characters.", max=100))]
 PHONE = [Optional(), Regexp(r"^[0-9 +().-]{6,30}$", message=_l(
@@ -40,6 +43,9 @@ class PersonForm(FlaskForm):
     last_name = StringField(_l("Last name"), NAME)
     email = email_field(_l("E-mail address"))
 
+    def invitee(self) -> Invitee:
+        return Invitee(self.first_name.data, self.last_name.data, self.email.data)
+
 
 class PatientForm(PersonForm):
     birth_date = DateField(_l("Date of birth"), [Optional()])
@@ -51,13 +57,18 @@ class PatientForm(PersonForm):
 
 
 class ProfessionalForm(PersonForm):
-    profession = SelectField(_l("Profession"), choices=[])
+    profession = SelectField(_l("Profession"), choices=[], coerce=Profession)
     structure = StringField(_l("Practice or structure"), [Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), PHONE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.profession.choices = [(p.value, label) for p, label in LABELS[Profession].items()]
+
+    def details(self) -> dict:
+        """What the professional's record says besides their name."""
+        return {"profession": self.profession.data, "structure": self.structure.data or "",
+                "phone": self.phone.data or ""}
 
 
 class CaregiverForm(PersonForm):
@@ -67,15 +78,10 @@ class CaregiverForm(PersonForm):
                                [Optional(), Length(max=80)])
     # Rendered as ticks by the template; the choices are the sections of a carnet.
     sections = SelectMultipleField(_l("What they can see"), choices=list(SECTIONS),
-                                   validate_choice=True)
+                                   validate_choice=True, default=CAREGIVER_DEFAULT_SCOPES)
     may_write_notes = BooleanField(_l("They may write in my notebook"))
     may_report_symptoms = BooleanField(_l("They may say how I feel, for me"))
-    until = DateField(_l("Until (optional)"), [Optional()])
-
-    def validate_until(self, field):
-        error = field.data and ledger.until_error(field.data)
-        if error:
-            raise ValidationError(error)
+    until = UntilField()
 
     def scopes(self) -> list[str]:
         """The sections and write scopes ticked."""

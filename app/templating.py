@@ -62,26 +62,16 @@ def nav_items() -> list[NavItem]:
 
 def change_text(revision: PlanRevision | AppointmentRevision) -> str:
     """A revision of the plan or of an appointment in plain words ("marked done", "added")."""
+    if revision.change == ChangeKind.STATUS and revision.after.get("status"):
+        return _("now: %(status)s", status=label(ActionStatus(revision.after["status"])))
+    words = {ChangeKind.CREATED: _("added to the plan"), ChangeKind.COMMENT: _("comment"),
+             ChangeKind.MOVED: _("moved in the plan"),
+             ChangeKind.DELETED: _("removed from the plan"),
+             ChangeKind.CANCELLED: _("cancelled")}
     if isinstance(revision, AppointmentRevision):
-        if revision.change == ChangeKind.CREATED:
-            return _("appointment made")
-        if revision.change == ChangeKind.MOVED:
-            return _("moved to another time")
-    if revision.change == ChangeKind.CREATED:
-        return _("added to the plan")
-    if revision.change == ChangeKind.STATUS:
-        after = revision.after.get("status")
-        if after:
-            return _("now: %(status)s", status=label(ActionStatus(after)))
-    if revision.change == ChangeKind.COMMENT:
-        return _("comment")
-    if revision.change == ChangeKind.MOVED:
-        return _("moved in the plan")
-    if revision.change == ChangeKind.DELETED:
-        return _("removed from the plan")
-    if revision.change == ChangeKind.CANCELLED:
-        return _("cancelled")
-    return _("changed")
+        words |= {ChangeKind.CREATED: _("appointment made"),
+                  ChangeKind.MOVED: _("moved to another time")}
+    return words.get(revision.change, _("changed"))
 
 
 def change_lines(revision) -> list[str]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlmodel import Session, col, func, select
 
-from ..carnet.validation import InputError, too_long
+from ..carnet.validation import InputError
 from ..models import ContentFeedback, ContentPage, ContentStatus
 from ..types import utcnow
 
@@ -35,23 +35,15 @@ def the_day(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def record(db: Session, page: ContentPage, answer: str, comment: str,
+def record(db: Session, page: ContentPage, clear: bool, comment: str,
            now: datetime | None = None) -> ContentFeedback:
     """Keep one answer about ``page`` (a published version), with no identity at all."""
-    errors: dict[str, str] = {}
-    comment = (comment or "").strip()
-    if answer not in ANSWERS:
-        errors["clear"] = _("Please choose “Yes” or “Not really”.")
-    if len(comment) > COMMENT_MAX:
-        errors["comment"] = too_long(COMMENT_MAX, len(comment))
     if page.status != ContentStatus.PUBLISHED:
-        errors["page"] = _("This version of the page is no longer published.")
-    if errors:
-        raise InputError(errors)
-    row = ContentFeedback(page_id=page.id, clear=ANSWERS[answer], comment=comment,
+        raise InputError({"page": _("This version of the page is no longer published.")})
+    row = ContentFeedback(page_id=page.id, clear=clear, comment=(comment or "").strip(),
                           created_at=the_day(now or utcnow()))
     db.add(row)
-    db.commit()
+    db.flush()
     return row
 
 

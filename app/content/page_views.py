@@ -7,97 +7,19 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlmodel import Session
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..db import get_session
-from ..labels import LABELS, label
+from ..labels import label
 from ..models import Account, Condition, ContentPage, ContentStatus, ReadingLevel
 from . import authoring, pages, workflow
+from .forms import LANGUAGE_NAMES, NewPageForm, PageForm
 from .markdown import render_markdown
 from .views import author_required, workflow_context
 
-LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
 FIELD_NAMES = {"title": _l("Title"), "conditions": _l("Conditions"),
                "reading_level": _l("Reading level"),
                "questionnaire_item": _l("Questionnaire question")}
-
-
-def _at_most(limit: int) -> Length:
-    return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
-
-
-class PageForm(FlaskForm):
-    """What an author writes on a page, in any version."""
-
-    title = StringField(_l("Title"), [DataRequired(_l("Please give the page a title.")),
-                                      _at_most(pages.TITLE_MAX)],
-                        render_kw={"maxlength": pages.TITLE_MAX})
-    # Rendered as ticks and radio buttons by the template.
-    conditions = SelectMultipleField(_l("Conditions it is about"), validate_choice=False,
-                                     choices=[(c.value, text) for c, text in
-                                              LABELS[Condition].items()])
-    reading_level = SelectField(_l("Reading level"), validate_choice=False,
-                                default=ReadingLevel.STANDARD.value,
-                                choices=[(r.value, text) for r, text in
-                                         LABELS[ReadingLevel].items()])
-    questionnaire_item = SelectField(_l("Questionnaire question it helps with (optional)"),
-                                     validate_choice=False, choices=[])
-    body = TextAreaField(_l("Text of the page (Markdown)"), [
-        DataRequired(_l("Please write the text of the page.")), _at_most(pages.BODY_MAX)],
-        render_kw={"rows": 18})
-
-    def __init__(self, db: Session, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        items = pages.questionnaire_items(db, str(get_locale()))
-        self.questionnaire_item.choices = [("", _("None")), *items.items()]
-
-    def validate_conditions(self, field):
-        if not field.data:
-            raise ValidationError(_l("Tick at least one condition."))
-        if not set(field.data) <= {c.value for c in Condition}:
-            raise ValidationError(_l("Tick conditions from the list."))
-
-    def validate_reading_level(self, field):
-        if field.data not in {r.value for r in ReadingLevel}:
-            raise ValidationError(_l("Choose a reading level from the list."))
-
-    def validate_questionnaire_item(self, field):
-        field.data = field.data or ""
-        if field.data not in dict(self.questionnaire_item.choices):
-            raise ValidationError(_l("Choose a question from the list."))
-
-    def fields(self) -> dict:
-        """The page's fields, as :mod:`.pages` takes them."""
-        return {"title": self.title.data, "conditions": self.conditions.data,
-                "reading_level": self.reading_level.data,
-                "questionnaire_item": self.questionnaire_item.data,
-                "body_markdown": self.body.data}
-
-
-class NewPageForm(PageForm):
-    """A first version also chooses its language, and may choose its address."""
-
-    language = SelectField(_l("Language"), validate_choice=False, default="fr",
-                           choices=list(LANGUAGE_NAMES.items()))
-    slug = StringField(_l("Address (optional)"), [
-        Optional(), _at_most(pages.SLUG_MAX),
-        Regexp(pages.SLUG, message=_l("Lowercase letters, digits and hyphens only, "
-                                      "e.g. my-ankles-swell."))])
-
-    def __init__(self, db: Session, *args, **kwargs):
-        super().__init__(db, *args, **kwargs)
-        self.db = db
-
-    def validate_language(self, field):
-        if field.data not in LANGUAGE_NAMES:
-            raise ValidationError(_l("Choose French or English."))
-
-    def validate_slug(self, field):
-        if field.data and pages.slug_taken(self.db, field.data):
-            raise ValidationError(_l("Another page already has this address."))
 
 
 def _page_or_404(db: Session, page_id: int) -> ContentPage:
@@ -124,10 +46,8 @@ def new_page():
             page = pages.create_draft(db, g.account, language=form.language.data,
                                       slug=form.slug.data or "", **form.fields())
         except pages.PageError as error:
-            db.rollback()
             form.slug.errors = [str(error)]
         else:
-            db.commit()
             flash(_("Draft saved."))
             return redirect(url_for("authoring.page", page_id=page.id), 303)
     return _form_page(form)
@@ -180,13 +100,8 @@ def edit_page(page_id: int):
         "reading_level": page.reading_level.value,
         "questionnaire_item": page.questionnaire_item, "body": page.body_markdown})
     if form.validate_on_submit():
-        try:
-            pages.edit_draft(db, page, **form.fields())
-        except pages.PageError as error:
-            db.rollback()
-            return _refuse(page, str(error))
+        pages.edit_draft(db, page, **form.fields())  # a draft, as seen above
         workflow.edited(db, page, g.account)
-        db.commit()
         flash(_("Draft saved."))
         return redirect(url_for("authoring.page", page_id=page.id), 303)
     return _form_page(form, page)
@@ -217,9 +132,7 @@ def _start(page_id: int, make):
     try:
         draft = make(db, page, g.account)
     except pages.PageError as error:
-        db.rollback()
         return _refuse(page, str(error))
-    db.commit()
     if draft.status == ContentStatus.DRAFT:
         return redirect(url_for("authoring.edit_page", page_id=draft.id), 303)
     flash(_("This version is being reviewed: it can be changed once the reviewers send it "

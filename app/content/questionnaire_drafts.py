@@ -24,6 +24,7 @@ from ..symptoms.answers import parse_answers, parse_one
 from ..symptoms.questionnaires import (
     FORMAT,
     LANGUAGES,
+    N_,
     SOURCE_LANGUAGE,
     QuestionnaireError,
     check_questionnaire,
@@ -56,6 +57,15 @@ YES, NO = ("yes", "true", "oui", "vrai"), ("no", "false", "non", "faux")  # fr e
 NUMBER_LENGTH, NUMBER_MAX = 20, Decimal(10) ** 9  # no health measure is larger
 TITLE_MAX = 200  # as the column
 EARLIER = "earlier-"  # test mode: "earlier-weight_gain" is the earlier value of that trend
+# Adding an item or a rule: its kinds, and why it cannot be added (in a translation; of a
+# kind not in the list).
+_NEW = {
+    "items": (ITEM_KINDS, N_("A translation changes only the words: add the item to the "
+                             "French version first."),
+              N_("Choose what kind of answer the item asks for.")),
+    "rules": (RULE_KINDS, N_("A translation changes only the words: add the rule to the "
+                             "French version first."), N_("Choose what kind of rule to add.")),
+}
 
 
 class EditError(Exception):
@@ -285,42 +295,39 @@ def _entries(questionnaire: Questionnaire, part: str, key: str | None) -> tuple[
     raise LookupError(key)
 
 
-def _append(questionnaire: Questionnaire, entries: list, form: Mapping[str, str], kind: str,
-            kinds, in_translation: str, unknown_kind: str) -> int:
-    """Add a new item or rule of ``kind`` (only in a French version); its place."""
-    if kind not in kinds or is_translation(questionnaire):
-        raise EditError([in_translation if kind in kinds else unknown_kind])
-    entries.append({"key": form.get("key", "").strip(), "kind": kind})
-    return len(entries) - 1
-
-
-def save_item(db: Session, questionnaire: Questionnaire, form: Mapping[str, str],
-              key: str | None = None, kind: str = "") -> None:
-    """Add an item (``key`` None, of ``kind``) or change the item ``key``."""
+def save_entry(db: Session, questionnaire: Questionnaire, part: str, form: Mapping[str, str],
+               key: str | None = None, kind: str = "") -> None:
+    """Add an item or a rule (``part``, ``key`` None, of ``kind``) or change the one ``key``,
+    from the fields of its form (they depend on its kind)."""
     _draft(questionnaire)
     written = as_written(questionnaire.definition)
-    items, index = _entries(questionnaire, "items", key)
-    if index < 0:
-        index = _append(questionnaire, items, form, kind, ITEM_KINDS, _(
-            "A translation changes only the words: add the item to the French version "
-            "first."), _("Choose what kind of answer the item asks for."))
-    item = items[index]
+    entries, index = _entries(questionnaire, part, key)
+    if index < 0:  # a new one, only in a French version
+        kinds, in_translation, unknown_kind = _NEW[part]
+        if kind not in kinds or is_translation(questionnaire):
+            raise EditError([_(in_translation) if kind in kinds else _(unknown_kind)])
+        entries.append({"key": form.get("key", "").strip(), "kind": kind})
+        index = len(entries) - 1
+    entry = entries[index]
     partial = is_translation(questionnaire)
-    fields = ITEM_FIELDS[item["kind"]]
-    errors = _read(item, fields, form, partial, {})
-    if not partial:
-        item["required"] = form.get("required") == "yes"
+    fields = (ITEM_FIELDS if part == "items" else RULE_FIELDS)[entry["kind"]]
+    if part == "items" and not partial:
+        entry["required"] = form.get("required") == "yes"
+    if part == "rules" and "item" in form:
+        entry["item"] = form["item"].strip()  # read first: the value's type depends on it
+    errors = _read(entry, fields, form, partial, {item["key"]: item for item in written["items"]})
     if errors:
         raise EditError([], errors)
-    _store(db, questionnaire, questionnaire.title, items, written["rules"],
-           ("item", index + 1), ("key", *fields))
+    written[part] = entries
+    _store(db, questionnaire, questionnaire.title, written["items"], written["rules"],
+           (part.removesuffix("s"), index + 1), ("key", *fields))
 
 
-def move_item(db: Session, questionnaire: Questionnaire, key: str, direction: str) -> None:
-    """Move an item one place up or down."""
+def move_item(db: Session, questionnaire: Questionnaire, key: str, up: bool) -> None:
+    """Move an item one place up (or down)."""
     _draft(questionnaire)
     items, index = _entries(questionnaire, "items", key)
-    other = index - 1 if direction == "up" else index + 1
+    other = index - 1 if up else index + 1
     if 0 <= other < len(items):
         items[index], items[other] = items[other], items[index]
     _store(db, questionnaire, questionnaire.title, items,
@@ -339,29 +346,6 @@ def remove_item(db: Session, questionnaire: Questionnaire, key: str) -> None:
                            key=users[0]["key"])])
     del items[index]
     _store(db, questionnaire, questionnaire.title, items, rules)
-
-
-def save_rule(db: Session, questionnaire: Questionnaire, form: Mapping[str, str],
-              key: str | None = None, kind: str = "") -> None:
-    """Add a rule (``key`` None, of ``kind``) or change the rule ``key``."""
-    _draft(questionnaire)
-    written = as_written(questionnaire.definition)
-    rules, index = _entries(questionnaire, "rules", key)
-    if index < 0:
-        index = _append(questionnaire, rules, form, kind, RULE_KINDS, _(
-            "A translation changes only the words: add the rule to the French version "
-            "first."), _("Choose what kind of rule to add."))
-    rule = rules[index]
-    partial = is_translation(questionnaire)
-    fields = RULE_FIELDS[rule["kind"]]
-    items = {item["key"]: item for item in written["items"]}
-    if "item" in form:
-        rule["item"] = form["item"].strip()  # read first: the value's type depends on it
-    errors = _read(rule, fields, form, partial, items)
-    if errors:
-        raise EditError([], errors)
-    _store(db, questionnaire, questionnaire.title, written["items"], rules,
-           ("rule", index + 1), ("key", *fields))
 
 
 def remove_rule(db: Session, questionnaire: Questionnaire, key: str) -> None:

@@ -12,6 +12,7 @@ from ..models import ContentStatus, Questionnaire
 from ..symptoms.questionnaires import OPERATORS, SOURCE_LANGUAGE
 from . import authoring, workflow
 from . import questionnaire_drafts as editing
+from .forms import MoveForm, QuestionnaireTitleForm
 from .questionnaire_diff import diff
 from .views import author_required, workflow_context
 
@@ -89,29 +90,20 @@ def _refused(questionnaire: Questionnaire, error: editing.EditError):
     return _page(questionnaire, 400, error.faults + list(error.errors.values()))
 
 
-@authoring.post("/questionnaires/<int:questionnaire_id>/new-version")
+@authoring.post("/questionnaires/<int:questionnaire_id>/new-version", endpoint="new_version")
+@authoring.post("/questionnaires/<int:questionnaire_id>/translate", endpoint="translate")
 @author_required
-def new_version(questionnaire_id: int):
-    """A draft copied from this published version (or the draft already being written)."""
+def start(questionnaire_id: int):
+    """A draft copied from this published version, or an English draft of this published
+    French version, only its words to write (or the draft already being written)."""
     published = _questionnaire(questionnaire_id)
+    db = get_session()
     try:
-        draft = editing.new_version(get_session(), published, g.account)
+        draft = (editing.translate(db, published, g.account, TRANSLATION)
+                 if request.endpoint == "authoring.translate"
+                 else editing.new_version(db, published, g.account))
     except editing.EditError as error:
         return _refused(published, error)
-    get_session().commit()
-    return redirect(_url(draft), 303)
-
-
-@authoring.post("/questionnaires/<int:questionnaire_id>/translate")
-@author_required
-def translate(questionnaire_id: int):
-    """An English draft of this published French version, only its words to write."""
-    source = _questionnaire(questionnaire_id)
-    try:
-        draft = editing.translate(get_session(), source, g.account, TRANSLATION)
-    except editing.EditError as error:
-        return _refused(source, error)
-    get_session().commit()
     return redirect(_url(draft), 303)
 
 
@@ -119,21 +111,21 @@ def translate(questionnaire_id: int):
 @author_required
 def title(questionnaire_id: int):
     row = _questionnaire(questionnaire_id)
-    text = request.form.get("title", "")
+    text = QuestionnaireTitleForm().title.data or ""
     try:
         editing.set_title(get_session(), row, text)
     except editing.EditError as error:
         get_session().rollback()
         return _page(row, 400, error.faults, error.errors, {"title": text})
-    _saved(row)
-    flash(_("Title saved."))
-    return redirect(_url(row), 303)
+    return _saved(row, _("Title saved."))
 
 
-def _saved(row: Questionnaire) -> None:
+def _saved(row: Questionnaire, message: str = "", anchor: str = ""):
     """Keep a change of the draft, and who made it (a co-author may not approve it)."""
     workflow.edited(get_session(), row, g.account)
-    get_session().commit()
+    if message:
+        flash(message)
+    return redirect(_url(row) + anchor, 303)
 
 
 def _entry(row: Questionnaire, part: str, key: str) -> dict:
@@ -156,14 +148,33 @@ def _as_form(entry: dict) -> dict[str, str]:
     return values
 
 
-def _editor(row: Questionnaire, part: str, kind: str, key: str | None):
-    """Show, or save, the form of one item or rule; ``key`` None adds one of ``kind``."""
+# The items and the rules of a draft have the same pages, under the endpoints ``*_item``
+# and ``*_rule``; a rule's key is ``rule_key`` in its addresses.
+EDITOR = ["GET", "POST"]
+
+
+def _part() -> str:
+    """Whether the route is about the draft's items or its rules."""
+    return "items" if request.endpoint.endswith("_item") else "rules"
+
+
+@authoring.route("/questionnaires/<int:questionnaire_id>/items/new", endpoint="new_item",
+                 methods=EDITOR)
+@authoring.route("/questionnaires/<int:questionnaire_id>/rules/new", endpoint="new_rule",
+                 methods=EDITOR)
+@authoring.route("/questionnaires/<int:questionnaire_id>/items/<key>/edit",
+                 endpoint="edit_item", methods=EDITOR)
+@authoring.route("/questionnaires/<int:questionnaire_id>/rules/<rule_key>/edit",
+                 endpoint="edit_rule", methods=EDITOR)
+@author_required
+def editor(questionnaire_id: int, key: str | None = None, rule_key: str | None = None):
+    """Show, or save, the form of one item or rule; without a key, add one: first its kind,
+    then its words and bounds."""
+    row, part, key = _questionnaire(questionnaire_id), _part(), key or rule_key
     db = get_session()
     entry = _entry(row, part, key) if key else None
-    kind = entry["kind"] if entry else kind
+    kind = entry["kind"] if entry else request.values.get("kind", "")
     kinds = ITEM_KINDS if part == "items" else RULE_KINDS
-    template = "authoring/questionnaire_item.html" if part == "items" else (
-        "authoring/questionnaire_rule.html")
     if row.status != ContentStatus.DRAFT:
         if request.method == "POST":
             return _refused(row, editing.EditError([editing.not_a_draft(row)]))
@@ -172,41 +183,23 @@ def _editor(row: Questionnaire, part: str, kind: str, key: str | None):
     status, faults, errors = 200, [], {}
     values = _as_form(entry) if entry else {"required": "yes"}
     if request.method == "POST":
-        save = editing.save_item if part == "items" else editing.save_rule
         try:
-            save(db, row, request.form, key, kind)
+            editing.save_entry(db, row, part, request.form, key, kind)
         except editing.EditError as error:
             db.rollback()
             status, faults, errors, values = 400, error.faults, error.errors, request.form
         else:
-            _saved(row)
-            flash(_("Saved."))
-            return redirect(_url(row), 303)
+            return _saved(row, _("Saved."))
     source = db.get(Questionnaire, row.source_id) if editing.is_translation(row) else None
     original = next((e for e in source.definition[part] if e["key"] == key), {}) if (
         source and key) else {}
     return render_template(
-        template, questionnaire=row, entry=entry, kind=kind if kind in kinds else None,
-        kinds=kinds, item_kinds=ITEM_KINDS, translation=editing.is_translation(row),
-        original=_as_form(original), fields=(editing.ITEM_FIELDS if part == "items" else
-                                             editing.RULE_FIELDS).get(kind, ()),
+        f"authoring/questionnaire_{part.removesuffix('s')}.html", questionnaire=row,
+        entry=entry, kind=kind if kind in kinds else None, kinds=kinds, item_kinds=ITEM_KINDS,
+        translation=editing.is_translation(row), original=_as_form(original),
+        fields=(editing.ITEM_FIELDS if part == "items" else editing.RULE_FIELDS).get(kind, ()),
         operators=OPERATORS, item_list=row.definition["items"], faults=faults, errors=errors,
         values=values), status
-
-
-@authoring.route("/questionnaires/<int:questionnaire_id>/items/new", methods=["GET", "POST"])
-@author_required
-def new_item(questionnaire_id: int):
-    """Add an item: first its kind, then its words and bounds."""
-    kind = request.values.get("kind", "")
-    return _editor(_questionnaire(questionnaire_id), "items", kind, None)
-
-
-@authoring.route("/questionnaires/<int:questionnaire_id>/items/<key>/edit",
-                 methods=["GET", "POST"])
-@author_required
-def edit_item(questionnaire_id: int, key: str):
-    return _editor(_questionnaire(questionnaire_id), "items", "", key)
 
 
 @authoring.post("/questionnaires/<int:questionnaire_id>/items/<key>/move")
@@ -215,53 +208,25 @@ def move_item(questionnaire_id: int, key: str):
     row = _questionnaire(questionnaire_id)
     _entry(row, "items", key)
     try:
-        editing.move_item(get_session(), row, key, request.form.get("direction", ""))
+        editing.move_item(get_session(), row, key, MoveForm().up())
     except editing.EditError as error:
         return _refused(row, error)
-    _saved(row)
-    return redirect(_url(row) + "#items", 303)
+    return _saved(row, anchor="#items")
 
 
-@authoring.post("/questionnaires/<int:questionnaire_id>/items/<key>/remove")
+@authoring.post("/questionnaires/<int:questionnaire_id>/items/<key>/remove",
+                endpoint="remove_item")
+@authoring.post("/questionnaires/<int:questionnaire_id>/rules/<rule_key>/remove",
+                endpoint="remove_rule")
 @author_required
-def remove_item(questionnaire_id: int, key: str):
-    row = _questionnaire(questionnaire_id)
-    _entry(row, "items", key)
+def remove(questionnaire_id: int, key: str | None = None, rule_key: str | None = None):
+    row, part, key = _questionnaire(questionnaire_id), _part(), key or rule_key
+    _entry(row, part, key)
     try:
-        editing.remove_item(get_session(), row, key)
+        (editing.remove_item if part == "items" else editing.remove_rule)(get_session(), row, key)
     except editing.EditError as error:
         return _refused(row, error)
-    _saved(row)
-    flash(_("Item removed."))
-    return redirect(_url(row) + "#items", 303)
-
-
-@authoring.route("/questionnaires/<int:questionnaire_id>/rules/new", methods=["GET", "POST"])
-@author_required
-def new_rule(questionnaire_id: int):
-    kind = request.values.get("kind", "")
-    return _editor(_questionnaire(questionnaire_id), "rules", kind, None)
-
-
-@authoring.route("/questionnaires/<int:questionnaire_id>/rules/<rule_key>/edit",
-                 methods=["GET", "POST"])
-@author_required
-def edit_rule(questionnaire_id: int, rule_key: str):
-    return _editor(_questionnaire(questionnaire_id), "rules", "", rule_key)
-
-
-@authoring.post("/questionnaires/<int:questionnaire_id>/rules/<rule_key>/remove")
-@author_required
-def remove_rule(questionnaire_id: int, rule_key: str):
-    row = _questionnaire(questionnaire_id)
-    _entry(row, "rules", rule_key)
-    try:
-        editing.remove_rule(get_session(), row, rule_key)
-    except editing.EditError as error:
-        return _refused(row, error)
-    _saved(row)
-    flash(_("Rule removed."))
-    return redirect(_url(row) + "#rules", 303)
+    return _saved(row, _("Item removed.") if part == "items" else _("Rule removed."), "#" + part)
 
 
 @authoring.route("/questionnaires/<int:questionnaire_id>/try", methods=["GET", "POST"])

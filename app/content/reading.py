@@ -10,11 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from ..models import ContentPage, ContentStatus
 from .workflow import SOURCE_LANGUAGE
+
+
+def reader_language() -> str:
+    """The language of the person reading (the request's), French when there is none."""
+    return str(get_locale() or SOURCE_LANGUAGE)
 
 
 def _published(language: str, *, with_body: bool = False):

@@ -7,29 +7,23 @@ the access policy (the plan section), which audits reads by anyone but the patie
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask import abort, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..auth import login_required
 from ..carnet.access import open_carnet
-from ..carnet.validation import InputError
 from ..db import get_session
-from ..ids import parse_id
 from ..models import Condition, ContentPage, ContentStatus, Patient, PlanItem, Questionnaire
 from ..policy import is_owner
 from . import authoring, feedback, reading, understand
+from .forms import FeedbackForm, first_errors
 from .markdown import render_markdown
 from .views import author_required
 
 # The page versions this browser already answered about (kept in its own session only).
 ANSWERED = "content_feedback_answered"
 ANSWERED_KEPT = 100
-
-
-def _language() -> str:
-    return str(get_locale() or "fr")
 
 
 def shelves(db: Session, patient: Patient, language: str) -> list[tuple[Condition | None,
@@ -68,11 +62,9 @@ def shelves(db: Session, patient: Patient, language: str) -> list[tuple[Conditio
 def for_carnet(patient_id: int):
     """"Understand my condition": the pages of a carnet's conditions, plan and questionnaires."""
     patient = open_carnet(patient_id, "plan")
-    db = get_session()
-    language = _language()
-    found = shelves(db, patient, language)
-    db.commit()
-    return render_template("understand/carnet.html", shelves=found, language=language,
+    language = reading.reader_language()
+    return render_template("understand/carnet.html", language=language,
+                           shelves=shelves(get_session(), patient, language),
                            own=is_owner(g.account, patient))
 
 
@@ -84,12 +76,12 @@ def _page_view(page: ContentPage, status: int = 200, errors: dict | None = None,
                values: dict | None = None):
     return render_template(
         "understand/page.html", page=page, body=render_markdown(page.body_markdown),
-        language=_language(), answered=_answered(page), errors=errors or {},
+        language=reading.reader_language(), answered=_answered(page), errors=errors or {},
         values=values or {}, comment_max=feedback.COMMENT_MAX), status
 
 
 def _published_page(slug: str) -> ContentPage:
-    page = reading.page(get_session(), slug, _language())
+    page = reading.page(get_session(), slug, reading.reader_language())
     if page is None:
         abort(404)
     return page
@@ -108,20 +100,18 @@ def answer(slug: str):
     """Keep a "Was this clear?" answer about the version shown, without saying whose."""
     shown = _published_page(slug)
     db = get_session()
-    page_id = parse_id(request.form.get("page_id", ""))
-    page = db.get(ContentPage, page_id) if page_id is not None else None
+    form = FeedbackForm()
+    page = db.get(ContentPage, form.page_id.data) if form.page_id.data else None
     if page is None or page.slug != slug or page.status != ContentStatus.PUBLISHED:
         return _page_view(shown, 400, {"page": _(
             "This page has changed since you opened it. Please read it again, then answer.")})
     if _answered(page):
         flash(_("You already answered about this page. Thank you!"))
-        return redirect(url_for("understand.page", slug=slug) + "#feedback", 303)
-    try:
-        feedback.record(db, page, request.form.get("clear", ""), request.form.get("comment", ""))
-    except InputError as error:
-        db.rollback()
-        return _page_view(page, 400, error.errors, request.form)
-    session[ANSWERED] = [*session.get(ANSWERED, []), page.id][-ANSWERED_KEPT:]
+    elif not form.validate():
+        return _page_view(page, 400, first_errors(form), form.data)
+    else:
+        feedback.record(db, page, form.is_clear(), form.comment.data)
+        session[ANSWERED] = [*session.get(ANSWERED, []), page.id][-ANSWERED_KEPT:]
     return redirect(url_for("understand.page", slug=slug) + "#feedback", 303)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
@@ -13,17 +13,15 @@ from ..db import get_session
 from ..models import ContentPage, ContentStatus, Questionnaire, ReviewAction
 from ..policy import may_author
 from . import authoring, workflow
+from .forms import COMMENT_MAX, StepForm, first_errors
 
 # The two kinds of content, as they appear in URLs, with the page that shows one.
 KINDS = {
     "pages": (ContentPage, "authoring.page", "page_id"),
     "questionnaires": (Questionnaire, "authoring.questionnaire", "questionnaire_id"),
 }
-STEPS = {
-    "submit": None, "approve": ReviewAction.APPROVE, "comment": ReviewAction.COMMENT,
-    "request_changes": ReviewAction.REQUEST_CHANGES, "publish": None, "retire": None,
-}
-COMMENT_MAX = 2000
+REVIEWS = {"approve": ReviewAction.APPROVE, "comment": ReviewAction.COMMENT,
+           "request_changes": ReviewAction.REQUEST_CHANGES}
 
 
 def author_required(view):
@@ -94,15 +92,13 @@ def step(kind: str, content_id: int):
     model, _endpoint, _arg = KINDS[kind]
     db = get_session()
     item = db.get(model, content_id)
-    name = request.form.get("step", "")
     if item is None:
         abort(404)
-    comment = request.form.get("comment", "")
+    form = StepForm()
+    name, comment = form.step.data, form.comment.data or ""
     try:
-        if name not in STEPS:
-            raise workflow.WorkflowError(_("This step does not exist."))
-        if len(comment) > COMMENT_MAX:
-            raise workflow.WorkflowError(_("At most %(max)d characters.", max=COMMENT_MAX))
+        if not form.validate():
+            raise workflow.WorkflowError(next(iter(first_errors(form).values())))
         if name == "submit":
             workflow.submit(db, item, g.account, comment)
         elif name == "publish":
@@ -110,12 +106,11 @@ def step(kind: str, content_id: int):
         elif name == "retire":
             workflow.retire(db, item, g.account, comment)
         else:
-            workflow.review(db, item, g.account, STEPS[name], comment)
+            workflow.review(db, item, g.account, REVIEWS[name], comment)
     except workflow.WorkflowError as error:
         db.rollback()
         flash(str(error))
         return redirect(item_url(item), 303)
-    db.commit()
     flash({"submit": _("Sent for review."), "approve": _("Approved."),
            "comment": _("Comment added."), "request_changes": _("Sent back to its authors."),
            "publish": _("Published."), "retire": _("Retired.")}[name])

@@ -237,19 +237,28 @@ def _check_choices(check: _Checker, place: Place, choices: Any) -> None:
         check.fault(place, _('two answers have the value "%(value)s"', value=value), "choices")
 
 
+def _key_and_kind(check: _Checker, place: Place, entry: dict, kinds: dict,
+                  bad_key: str) -> str | None:
+    """The kind of an item or a rule, once its key and kind are checked (None: unknown)."""
+    if not isinstance(entry.get("key"), str) or not SLUG.match(entry["key"]):
+        check.fault(place, bad_key, "key")
+    kind = entry.get("kind")
+    if kind not in kinds:
+        check.fault(place, _("the kind must be one of %(kinds)s", kinds=", ".join(kinds)),
+                    "kind")
+        return None
+    return kind
+
+
 def _check_item(check: _Checker, position: int, item: Any) -> dict | None:
     place = _item_place(position, item.get("key") if isinstance(item, dict) else None)
     if not isinstance(item, dict):
         check.fault(place, _("must be an object"))
         return None
-    key = item.get("key")
-    if not isinstance(key, str) or not SLUG.match(key):
-        check.fault(place, _('the key must be lowercase letters, digits and _, starting with a '
-                             'letter (e.g. "weight")'), "key")
-    kind = item.get("kind")
-    if kind not in _ITEM_KEYS:
-        check.fault(place, _("the kind must be one of %(kinds)s", kinds=", ".join(_ITEM_KEYS)),
-                    "kind")
+    kind = _key_and_kind(check, place, item, _ITEM_KEYS, _(
+        'the key must be lowercase letters, digits and _, starting with a letter '
+        '(e.g. "weight")'))
+    if kind is None:
         return None
     needed = {"key", "kind", "label"} | {
         "scale": {"min_label", "max_label"}, "choice": {"choices"},
@@ -288,13 +297,10 @@ def _check_rule(check: _Checker, position: int, rule: Any, items: dict[str, dict
     if not isinstance(rule, dict):
         check.fault(place, _("must be an object"))
         return
-    if not isinstance(rule.get("key"), str) or not SLUG.match(rule["key"]):
-        check.fault(place, _('the key must be lowercase letters, digits and _, starting with a '
-                             'letter (e.g. "weight_gain")'), "key")
-    kind = rule.get("kind")
-    if kind not in _RULE_KEYS:
-        check.fault(place, _("the kind must be one of %(kinds)s", kinds=", ".join(_RULE_KEYS)),
-                    "kind")
+    kind = _key_and_kind(check, place, rule, _RULE_KEYS, _(
+        'the key must be lowercase letters, digits and _, starting with a letter '
+        '(e.g. "weight_gain")'))
+    if kind is None:
         return
     check.keys(place, rule, _RULE_KEYS[kind], _RULE_KEYS[kind], _RULE_FIELDS)
     check.words(place, rule, "label", fields=_RULE_FIELDS)

@@ -172,7 +172,7 @@ def submit_report(
     db: Session, patient: Patient, actor: Account, submission: Submission,
     now: datetime | None = None,
 ) -> tuple[SymptomReport, bool]:
-    """Store a report once, with the rules it fires, and tell the care team; commit.
+    """Store a report once, with the rules it fires, and tell the care team.
 
     Returns the report and whether it had been stored before (a replay, answered like
     the first send). Raises InputError, storing nothing, for any bad field.
@@ -222,26 +222,37 @@ def submit_report(
         fired_rules=fired, reported_by_account_id=actor.id, reported_at=reported_at,
         created_at=now,
     )
-    db.add(report)
     try:
-        db.flush()
+        with _savepoint(db):
+            db.add(report)
     except sa.exc.IntegrityError:
         # The same UUID sent twice at once: the other request stored it (with its own
-        # audit event), so this one answers like a replay. No savepoint here: pysqlite's
-        # RELEASE would commit the report before its notifications.
-        db.rollback()
+        # audit event), so this one answers like a replay, its own work kept.
         stored = _replay(db, patient, client_id, digest)
         if stored is None:
             raise
         return stored, True
     notify(db, patient, NotificationKind.SYMPTOM_REPORT, "symptoms", actor,
            url=f"/carnet/{patient.id}/symptoms", urgent=report.urgent)
-    db.commit()
     return report, False
 
 
+def _savepoint(db: Session):
+    """A SAVEPOINT inside the request's transaction, whose failed flush undoes only itself.
+
+    pysqlite opens its transaction only before a write: a SAVEPOINT first would open one of
+    its own, and its RELEASE would commit the report before its notifications. So on
+    SQLite the transaction is begun first, as PostgreSQL's driver always does.
+    """
+    connection = db.connection()
+    if connection.dialect.name == "sqlite" and not (
+            connection.connection.dbapi_connection.in_transaction):
+        connection.exec_driver_sql("BEGIN")
+    return db.begin_nested()
+
+
 def acknowledge(db: Session, patient: Patient, actor: Account, report_id: int) -> SymptomReport:
-    """A professional has seen the report; the first acknowledgement stays. Commits.
+    """A professional has seen the report; the first acknowledgement stays.
 
     Raises LookupError when ``report_id`` is not a report of this carnet.
     """
@@ -252,7 +263,6 @@ def acknowledge(db: Session, patient: Patient, actor: Account, report_id: int) -
         report.acknowledged_by_id = actor.id
         report.acknowledged_at = utcnow()
         db.add(report)
-    db.commit()
     return report
 
 

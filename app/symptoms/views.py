@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, g, jsonify, redirect, request, url_for
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from .. import policy
@@ -17,10 +16,7 @@ from ..models import AuditAction, Patient, Questionnaire
 from ..paging import page_number
 from ..rendering import render
 from . import bp, reports, trends
-
-
-def _language() -> str:
-    return str(get_locale() or "fr")
+from .forms import AcknowledgeForm
 
 
 def _chosen(choices: list[Questionnaire], wanted: str) -> Questionnaire | None:
@@ -29,13 +25,12 @@ def _chosen(choices: list[Questionnaire], wanted: str) -> Questionnaire | None:
 
 def _form(patient: Patient, questionnaire_id: str = "", status: int = 200,
           errors: dict | None = None, values: dict | None = None):
-    db = get_session()
-    choices = reports.current_questionnaires(db, patient, _language())
+    db, language = get_session(), reading.reader_language()
+    choices = reports.current_questionnaires(db, patient, language)
     questionnaire = _chosen(choices, questionnaire_id)
     # The educational page attached to each question ("heart_failure:ankles"), in one query.
-    help_pages = reading.for_questionnaires(db, [questionnaire.code], _language()) if (
+    help_pages = reading.for_questionnaires(db, [questionnaire.code], language) if (
         questionnaire) else {}
-    db.commit()
     return render("symptoms/new.html", None, status, own=policy.is_owner(g.account, patient),
                   questionnaire=questionnaire, help_pages=help_pages,
                   choices=choices, errors=errors or {}, values=values or {},
@@ -94,10 +89,8 @@ def sent(patient_id: int, report_id: int):
         carnet_access().refuse()
     report, questionnaire = found
     row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
-    may_read = policy.can(db, g.account, policy.READ, patient, "symptoms")
-    db.commit()
-    return render("symptoms/sent.html", None, row=row, may_read=may_read,
-                  own=policy.is_owner(g.account, patient))
+    return render("symptoms/sent.html", None, row=row, own=policy.is_owner(g.account, patient),
+                  may_read=policy.can(db, g.account, policy.READ, patient, "symptoms"))
 
 
 @bp.get("/carnet/<int:patient_id>/symptoms")
@@ -107,15 +100,11 @@ def list_reports(patient_id: int):
     patient = open_carnet(patient_id, "symptoms")
     db = get_session()
     page = page_number()
-    rows, pages = reports.page_of_reports(db, patient.id, page, _language())
-    context = {
-        "rows": rows, "page": min(page, pages), "pages": pages,
-        "own": policy.is_owner(g.account, patient),
-        "may_report": policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
-        "may_acknowledge": policy.can(db, g.account, policy.MANAGE, patient, "symptoms"),
-    }
-    db.commit()
-    return render("symptoms/list.html", None, **context)
+    rows, pages = reports.page_of_reports(db, patient.id, page, reading.reader_language())
+    return render("symptoms/list.html", None, rows=rows, page=min(page, pages), pages=pages,
+                  own=policy.is_owner(g.account, patient),
+                  may_report=policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
+                  may_acknowledge=policy.can(db, g.account, policy.MANAGE, patient, "symptoms"))
 
 
 @bp.get("/carnet/<int:patient_id>/symptoms/trends")
@@ -123,10 +112,8 @@ def list_reports(patient_id: int):
 def trends_page(patient_id: int):
     """Each numeric answer over 30 or 90 days: a chart with its alert thresholds, and a table."""
     patient = open_carnet(patient_id, "symptoms")
-    db = get_session()
     days = trends.period(request.args.get("days"))
-    charts = trends.patient_trends(db, patient, days, _language())
-    db.commit()
+    charts = trends.patient_trends(get_session(), patient, days, reading.reader_language())
     return render("symptoms/trends.html", None, groups=trends.by_questionnaire(charts), days=days,
                   periods=trends.PERIODS, own=policy.is_owner(g.account, patient))
 
@@ -140,7 +127,7 @@ def acknowledge(patient_id: int, report_id: int):
         reports.acknowledge(get_session(), patient, g.account, report_id)
     except LookupError:
         abort(404)
-    if request.form.get("back") == "inbox":
+    if AcknowledgeForm().to_inbox():
         return redirect(url_for("symptoms.inbox", page=page_number()), code=303)
     return redirect(url_for("symptoms.list_reports", patient_id=patient.id,
                             page=page_number()) + f"#report-{report_id}", code=303)
@@ -159,14 +146,13 @@ def inbox():
     readable = {p.id: p for p in carnets
                 if policy.can(db, g.account, policy.READ, p, "symptoms")}
     page = page_number()
-    rows, pages = reports.inbox_page(db, list(readable), page, _language())
+    rows, pages = reports.inbox_page(db, list(readable), page, reading.reader_language())
     record_reads(db, g.account, [(patient_id, "symptoms") for patient_id in sorted(
         {patient.id for _row, patient, _account in rows})])
     may_acknowledge = {patient_id for patient_id, patient in readable.items()
                        if policy.can(db, g.account, policy.MANAGE, patient, "symptoms")}
     may_reply = {patient_id for patient_id, patient in readable.items()
                  if policy.can(db, g.account, policy.WRITE, patient, "notes")}
-    db.commit()
     return render("symptoms/inbox.html", None, rows=rows, page=min(page, pages), pages=pages,
                   may_acknowledge=may_acknowledge, may_reply=may_reply)
 

@@ -1,0 +1,20 @@
+"""The symptom area's forms with fixed fields.
+
+A report's form is not here: it has one field per question of the questionnaire it
+answers, so :class:`.reports.Submission` reads it and :mod:`.answers` checks each answer
+against its question.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+
+class AcknowledgeForm(FlaskForm):
+    """ "Seen": ``back`` says which list the button was on (the inbox, or the carnet's)."""
+
+    back = HiddenField()
+
+    def to_inbox(self) -> bool:
+        return self.back.data == "inbox"

@@ -451,8 +451,9 @@ def carnet(app, db, demo) -> Carnet:
     with app.test_request_context():
         invitation, invitation_token = create_invitation(
             db, bruno, InvitationKind.CAREGIVER, jeanne, patient)
-        link, access_token = make_link(db, patient, jeanne)  # commits
-    feed_token = new_feed_token(db, patient)  # commits
+        link, access_token = make_link(db, patient, jeanne)
+    feed_token = new_feed_token(db, patient)
+    db.commit()
     page = db.exec(select(ContentPage).where(ContentPage.slug == "se-peser-chaque-matin",
                                              ContentPage.language == "fr")).one()
     questionnaire = db.exec(select(Questionnaire).where(

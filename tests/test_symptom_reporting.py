@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from app.models import ConsentKind, ContentStatus, Questionnaire, SymptomReport
+from app.models import (
+    AuditAction,
+    AuditEvent,
+    ConsentKind,
+    ContentStatus,
+    Questionnaire,
+    SymptomReport,
+)
 
 from .carnet_actions import stored
 from .conftest import persona
@@ -104,6 +112,20 @@ def test_someone_else_cannot_read_the_confirmation_of_a_report(signed_in, db, je
     location = signed_in("jeanne").post(f"/carnet/{jeanne_id}/symptoms/new",
                                         **report_form(db)).location
     assert signed_in("claire").get(location).status_code == 404
+
+
+def test_claires_report_sent_again_writes_no_second_line_in_who_saw(signed_in, db, jeanne_id):
+    """A report the phone sends again (same client id) changes nothing and shows nothing:
+    "Who saw my carnet" keeps the one line of the report made."""
+    decide(db, "jeanne", "claire", ConsentKind.GRANT, "symptoms:write")
+    claire, form = signed_in("claire"), report_form(db)
+    last = db.exec(select(sa.func.max(AuditEvent.id))).one() or 0
+    first = claire.post(f"/carnet/{jeanne_id}/symptoms/new", **form)
+    again = claire.post(f"/carnet/{jeanne_id}/symptoms/new", **form)
+    assert (again.status_code, again.location) == (first.status_code, first.location)
+    lines = db.exec(select(AuditEvent.action, AuditEvent.section).where(
+        AuditEvent.id > last)).all()
+    assert lines == [(AuditAction.CREATE, "symptoms")]
 
 
 @pytest.mark.db_engine
@@ -285,6 +307,7 @@ def test_the_same_uuid_sent_twice_at_once_stores_one_report(app, engine, db, jea
         first, replayed = reports.submit_report(
             session, session.get(Patient, jeanne_id), persona(session, "jeanne"), submission)
         assert not replayed
+        session.commit()  # the request's one commit
         first_id = first.id
     real_replay = reports._replay
     calls = []

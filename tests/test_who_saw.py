@@ -158,6 +158,7 @@ def test_claire_printing_the_carnet_and_downloading_an_appointment_are_exports(
 def test_jeannes_calendar_link_in_use_is_told_once_a_day(app, client, signed_in, db, jeanne_id):
     with app.test_request_context():
         token = new_feed_token(db, db.get(Patient, jeanne_id))
+        db.commit()
     for _ in range(3):  # her calendar app asks every hour or so
         assert client.get(f"/calendar/{token}.ics").status_code == 200
     page = _who_saw(signed_in, jeanne_id)

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask_compress import Compress
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access_log, auth, cli, db, errors, i18n, ids, input_guard, push, security, templating
 from .config import load_config
@@ -65,4 +66,20 @@ def create_app(config: dict | None = None) -> Flask:
         from .demo.views import bp as demo_bp
 
         app.register_blueprint(demo_bp)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind CARNET_TRUSTED_PROXIES reverse proxies, the client's address and scheme are
+    the ones the proxies forwarded: rate limits count per person, not per proxy, and HSTS
+    and Secure cookies follow https. Never guessed: with 0, X-Forwarded-* are ignored.
+
+    Only -For and -Proto: links are built from CARNET_ORIGIN, and nginx passes the Host
+    header itself, so trusting X-Forwarded-Host or -Port would only let a proxy that does
+    not overwrite them hand a client's forgery to the app.
+    """
+    hops = app.config["CARNET_TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
+                                x_prefix=0)

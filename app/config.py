@@ -22,6 +22,14 @@ def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hops(name: str) -> int:
+    """A count of proxies in front of the app: a whole number, 0 or more."""
+    value = os.environ.get(name, "0").strip() or "0"
+    if not (value.isascii() and value.isdecimal()):
+        raise ValueError(f"{name} must be a number of proxies (0, 1, 2…), not {value!r}")
+    return int(value)
+
+
 def sqlalchemy_url(url: str) -> str:
     """``DATABASE_URL`` as SQLAlchemy wants it: PostgreSQL goes through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -59,6 +67,9 @@ def load_config(instance_path: str) -> dict:
         "CARNET_SIGN_IN_LIMIT": env.get("CARNET_SIGN_IN_LIMIT", "10 per minute"),
         "CARNET_INVITATION_LIMIT": env.get("CARNET_INVITATION_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies stand in front of the app (nginx: 1). Only then are their
+        # X-Forwarded-For and -Proto believed (app/__init__.py): with 0 anyone could send them.
+        "CARNET_TRUSTED_PROXIES": _hops("CARNET_TRUSTED_PROXIES"),
         # Web Push: without VAPID_PRIVATE_KEY, a pair is made in the instance folder.
         "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
         "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY", ""),
@@ -74,6 +85,7 @@ def load_config(instance_path: str) -> dict:
                                if h.strip()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Also Secure on any request that came over https (app/security.py).
         "SESSION_COOKIE_SECURE": origin.startswith("https://"),
         "SESSION_COOKIE_NAME": "carnet_session",
         "BABEL_DEFAULT_LOCALE": "fr",

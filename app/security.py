@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -37,7 +38,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
+    if request.is_secure:  # https, or forwarded as https by a trusted proxy (ProxyFix)
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html":
         # Pages hold health data: kept by no cache, not even the browser's own (its HTTP
@@ -48,7 +49,18 @@ def _headers(response: Response) -> Response:
     return response
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` when CARNET_ORIGIN is https (SESSION_COOKIE_SECURE),
+    and on any request that came over https — behind a TLS proxy too, when ProxyFix was told
+    to trust it (CARNET_TRUSTED_PROXIES) — so that the browser never sends it back over http.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookie()
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_headers)

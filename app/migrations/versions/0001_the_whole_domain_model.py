@@ -1,20 +1,13 @@
 """the whole domain model
 
-Revision ID: 0001
-Revises: 
 Create Date: 2026-11-23
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0001'
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0001', None
 
 
 def upgrade() -> None:

@@ -1,20 +1,13 @@
 """access links, and access requests asked by a coordinator
 
-Revision ID: 0002
-Revises: 0001
 Create Date: 2026-11-23
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0002'
-down_revision: str | None = '0001'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0002', '0001'
 
 
 def upgrade() -> None:

@@ -4,20 +4,13 @@
 wanted): "I want none" could not be said with the first, and a kind added later reaches
 everyone by default with the second. Existing choices are carried over.
 
-Revision ID: 0003
-Revises: 0002
 Create Date: 2026-11-23
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0003'
-down_revision: str | None = '0002'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0003', '0002'
 
 # NotificationKind's values when this migration was written (a migration never imports
 # the models: they move on, it must not).

@@ -5,20 +5,13 @@ A page is content co-written by associations, read by every patient with the con
 it must hold no reference to one patient's plan. The link goes the other way, from the
 plan action to the page's slug, so it follows the page across versions and languages.
 
-Revision ID: 0004
-Revises: 0003
 Create Date: 2026-11-23
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0004'
-down_revision: str | None = '0003'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0004', '0003'
 
 
 def upgrade() -> None:

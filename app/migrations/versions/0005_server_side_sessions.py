@@ -3,20 +3,13 @@
 A copied session cookie kept working after sign-out, with no absolute lifetime; secrets
 shown once (recovery codes, private links) travelled in the signed, unencrypted cookie.
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-30
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0005'
-down_revision: str | None = '0004'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0005', '0004'
 
 
 def upgrade() -> None:

@@ -10,20 +10,13 @@ recovery code is deleted, used or not. Their owners make ten new ones in "Me →
 an account that had no passkey left, only codes, needs a new invitation
 (`flask --app app invite EMAIL`). Downgrading deletes the argon2id codes the same way.
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-11-30
 """
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0006'
-down_revision: str | None = '0005'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0006', '0005'
 
 
 def upgrade() -> None:

@@ -14,8 +14,6 @@ them so) is left alone, and so is anything else the upgrade cannot read: the pag
 shows it exactly as it was kept, so nothing becomes unreadable. Downgrading writes the ISO
 instants back as French text, which the code before this revision shows as it is.
 
-Revision ID: 0007
-Revises: 0006
 Create Date: 2026-12-02
 """
 from collections.abc import Callable, Sequence
@@ -25,10 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007'
-down_revision: str | None = '0006'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision = '0007', '0006'
 
 PARIS = ZoneInfo('Europe/Paris')
 FRENCH = '%d/%m/%Y %H:%M'

@@ -94,6 +94,8 @@ def test_the_number_of_queries_of_the_home_does_not_grow_with_the_data(demo_acti
         return len(statements)
 
     pages = [p.format(id=carnet_id) for p in PAGES]
+    for page in pages:  # the first view of the home writes her visit, the next ones do not
+        count_queries(page)
     before = [count_queries(p) for p in pages]
     for n in range(200):
         item = PlanItem(patient_id=carnet_id, kind=PlanItemKind.ACTION, title=f"Action {n}")

@@ -142,3 +142,22 @@ def test_0007_keeps_appointment_revision_dates_as_iso_instants_and_goes_back(spa
         {"starts_at": "03/11/2026 10:00", "ends_at": "03/11/2026 10:20"},
         {"starts_at": "15/07/2027 09:30", "ends_at": "mardi matin", "place": "Cabinet"})
     engine.dispose()
+
+
+def test_0008_indexes_long_histories_and_goes_back(spare_url):
+    upgrade(spare_url)
+    engine = sa.create_engine(spare_url)
+
+    def indexes() -> set[str]:
+        inspector = sa.inspect(engine)
+        return {index["name"] for table in ("audit_event", "symptom_report")
+                for index in inspector.get_indexes(table)}
+
+    assert {"ix_audit_event_patient_newest", "ix_symptom_report_patient_reported",
+            "ix_symptom_report_waiting"} <= indexes()
+    command.downgrade(alembic_config(spare_url), "0007")
+    assert {"ix_audit_event_patient_id", "ix_symptom_report_patient_id"} <= indexes()
+    assert not indexes() & {"ix_audit_event_patient_newest", "ix_symptom_report_waiting"}
+    upgrade(spare_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

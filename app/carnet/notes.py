@@ -14,6 +14,9 @@ from ..types import utcnow
 PER_PAGE = 20
 # Opening a carnet again within this time is the same visit: "what changed" stays put.
 SAME_VISIT = timedelta(minutes=30)
+# A visit is written down at most this often: a home opened again and again during a round
+# (back from each page) reads and writes nothing more.
+VISIT_WRITTEN_EVERY = timedelta(minutes=5)
 
 
 def add_note(db: Session, patient: Patient, actor: Account, body: str,
@@ -52,7 +55,10 @@ def visit(db: Session, account: Account, patient: Patient) -> CarnetVisit:
     """Record that ``account`` opens this carnet; a new visit moves "what changed" forward.
 
     Read-tracking written by a GET, on purpose, like the audit trail: it changes no data of
-    the carnet, only what is shown as new to this reader.
+    the carnet, only what is shown as new to this reader. Within a visit it is written at
+    most every ``VISIT_WRITTEN_EVERY``: "what changed" counts from the visit before (its
+    ``changes_since``), which only a new visit moves, so skipping a write loses nothing
+    but a few minutes of when the visit was last seen going on.
     """
     now = utcnow()
     row = db.exec(select(CarnetVisit).where(CarnetVisit.account_id == account.id,
@@ -64,6 +70,6 @@ def visit(db: Session, account: Account, patient: Patient) -> CarnetVisit:
     elif row.last_visit_at is None or now - row.last_visit_at > SAME_VISIT:
         row.changes_since = row.last_visit_at
         row.last_visit_at = now
-    else:
+    elif now - row.last_visit_at >= VISIT_WRITTEN_EVERY:
         row.last_visit_at = now
     return row

@@ -28,6 +28,7 @@ from ..models import (
     SymptomReport,
     TeamRole,
 )
+from ..paging import page_count
 
 
 @dataclass
@@ -127,19 +128,51 @@ def appointments(
     return [AppointmentRow(*r) for r in upcoming], [AppointmentRow(*r) for r in past]
 
 
-def patients_of(db: Session, professional: Professional) -> list[tuple[Patient, Account]]:
-    """The patients whose care team includes this professional, and those who granted them
-    access from outside the team (the policy then keeps the carnets they may still open)."""
+PATIENTS_PER_PAGE = 50
+SEARCH_MAX = 100  # characters of a name searched for
+
+
+def _patients_of(professional: Professional):
+    """The carnets of this professional's care teams, and of the patients who granted them
+    access from outside the team (the policy then keeps those they may still open)."""
     in_team = select(CareTeamMember.patient_id).where(
         CareTeamMember.professional_id == professional.id, col(CareTeamMember.ended_at).is_(None))
     granted = select(ConsentEvent.patient_id).where(
         ConsentEvent.grantee_account_id == professional.account_id)
+    return col(Patient.id).in_(in_team) | col(Patient.id).in_(granted)
+
+
+def patients_of(db: Session, professional: Professional) -> list[tuple[Patient, Account]]:
+    """All the patients of :func:`_patients_of`, by name, with their accounts."""
     return db.exec(
         select(Patient, Account)
         .join(Account, Account.id == Patient.account_id)
-        .where(col(Patient.id).in_(in_team) | col(Patient.id).in_(granted))
-        .order_by(Account.last_name, Account.first_name)
+        .where(_patients_of(professional))
+        .order_by(Account.last_name, Account.first_name, Patient.id)
     ).all()
+
+
+def page_of_patients(db: Session, professional: Professional, page: int, search: str = ""
+                     ) -> tuple[list[tuple[Patient, Account]], int, int]:
+    """One page of the patients of :func:`_patients_of` by name (``page``, or the last one
+    when there are fewer), those whose name holds every word of ``search`` when it has
+    any: (rows, page, pages), in two queries."""
+    condition = [_patients_of(professional)]
+    for word in search.split()[:5]:
+        condition.append(col(Account.last_name).icontains(word, autoescape=True)
+                         | col(Account.first_name).icontains(word, autoescape=True))
+    total = db.exec(select(sa.func.count()).select_from(Patient)
+                    .join(Account, Account.id == Patient.account_id).where(*condition)).one()
+    pages = page_count(total, PATIENTS_PER_PAGE)
+    page = min(page, pages)
+    rows = db.exec(
+        select(Patient, Account)
+        .join(Account, Account.id == Patient.account_id)
+        .where(*condition)
+        .order_by(Account.last_name, Account.first_name, Patient.id)
+        .offset((page - 1) * PATIENTS_PER_PAGE).limit(PATIENTS_PER_PAGE)
+    ).all()
+    return list(rows), page, pages
 
 
 def carnets_helped_by(db: Session, account_id: int) -> list[tuple[Patient, Account]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template
+from flask import abort, g, render_template, request
 
 from .. import policy
 from ..auth import login_required, own_professional, require_role
@@ -106,13 +106,16 @@ def team(patient_id: int):
 @bp.get("/patients")
 @login_required
 def my_patients():
-    """A professional's patients: those whose care team includes them."""
+    """A professional's patients, by name, a page at a time, or those a search names."""
     require_role(Role.PROFESSIONAL)
     professional = own_professional(g.account)
     if professional is None:
         abort(404)
     db = get_session()
-    patients = queries.patients_of(db, professional)
+    search = request.args.get("q", "").strip()[:queries.SEARCH_MAX]
+    patients, page, pages = queries.page_of_patients(db, professional, page_number(), search)
+    # The policy decides for the whole page at once. A carnet that shares nothing with them
+    # any more (a grant ended) is left out, so its page shows one patient fewer.
     readable = policy.readable_sections(db, g.account, [patient for patient, _a in patients])
     patients = [(p, a) for p, a in patients if readable[p.id]]
     # Only what this professional may read is counted; each count is a read of its section.
@@ -121,7 +124,8 @@ def my_patients():
     record_reads(db, g.account, [(patient_id, section) for patient_id, sections in counted.items()
                                  for section in sorted(sections)], object_type="count")
     return render_template(
-        "carnet/my_patients.html", patients=patients, news=news,
+        "carnet/my_patients.html", patients=patients, news=news, search=search, page=page,
+        pages=pages,
         may_invite_professionals=policy.may_invite(db, g.account, InvitationKind.PROFESSIONAL),
     )
 

@@ -1,5 +1,5 @@
 """The reads of the consent area's pages: "Who saw my carnet" and the patient's decisions,
-newest first, one page at a time (two queries a page)."""
+newest first, one page at a time (one or two queries a page, however long the history)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from ..models import Account, AuditEvent, ConsentEvent, Patient
-from ..paging import page_count
+from ..paging import Cursor, KeysetPage, keyset_page, page_count
 
 PER_PAGE = 30
 
@@ -28,10 +28,18 @@ def _newest_first(db: Session, patient: Patient, model, query, page: int
     return list(rows), page, pages
 
 
-def who_saw(db: Session, patient: Patient, page: int) -> tuple[list, int, int]:
-    """Every read or change of the carnet by someone else, refusals included, with who."""
-    return _newest_first(db, patient, AuditEvent, select(AuditEvent, Account).outerjoin(
-        Account, Account.id == AuditEvent.actor_account_id), page)
+# "Who saw my carnet" is sorted on these, newest first (ix_audit_event_patient_newest).
+WHO_SAW_ORDER = (col(AuditEvent.created_at), col(AuditEvent.id))
+
+
+def who_saw(db: Session, patient: Patient, start: Cursor | None) -> KeysetPage:
+    """Every read or change of the carnet by someone else, refusals included, with who: the
+    page from ``start`` (the first when None), in one query at any depth."""
+    query = select(AuditEvent, Account).outerjoin(
+        Account, Account.id == AuditEvent.actor_account_id).where(
+        AuditEvent.patient_id == patient.id)
+    return keyset_page(db, query, WHO_SAW_ORDER, lambda row: (row[0].created_at, row[0].id),
+                       PER_PAGE, start)
 
 
 def timeline(db: Session, patient: Patient, page: int) -> tuple[list, int, int]:

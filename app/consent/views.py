@@ -9,7 +9,7 @@ from ..auth import login_required
 from ..carnet.access import open_carnet
 from ..db import get_session
 from ..models import SECTIONS, Patient
-from ..paging import page_number
+from ..paging import cursor, page_number
 from ..rendering import render
 from ..types import utcnow
 from . import access_requests, bp, ledger, queries
@@ -25,8 +25,9 @@ def own_carnet(patient_id: int) -> Patient:
 @login_required
 def who_saw(patient_id: int):
     """Every read or change of the carnet by someone else, newest first, refusals included."""
-    rows, page, pages = queries.who_saw(get_session(), own_carnet(patient_id), page_number())
-    return render("consent/who_saw.html", rows=rows, page=page, pages=pages)
+    patient = own_carnet(patient_id)
+    keyset = queries.who_saw(get_session(), patient, cursor(queries.WHO_SAW_ORDER))
+    return render("consent/who_saw.html", rows=keyset.rows, keyset=keyset)
 
 
 @bp.get("/carnet/<int:patient_id>/consent/timeline")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from .base import created_field, enum_field, json_field, text_field, time_field
 from .enums import ContentStatus
@@ -43,7 +43,7 @@ class SymptomReport(SQLModel, table=True):
     __tablename__ = "symptom_report"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id")  # indexed below
     questionnaire_id: int = Field(foreign_key="questionnaire.id")
     # Made on the phone, so that a report queued offline and sent twice is stored once.
     client_id: str = Field(max_length=36, unique=True)
@@ -57,3 +57,15 @@ class SymptomReport(SQLModel, table=True):
     created_at: datetime = created_field()  # when the server stored it
     acknowledged_by_id: int | None = Field(default=None, foreign_key="account.id")
     acknowledged_at: datetime | None = time_field()
+
+
+# A carnet's reports, a page at a time from where the previous one ended (newest first:
+# the index read backwards), and the reports of a period for the trends.
+sa.Index("ix_symptom_report_patient_reported", SymptomReport.patient_id,
+         SymptomReport.reported_at, SymptomReport.id)
+# The reports no one has acknowledged yet (the inbox, the counts of "My patients"): a few
+# per carnet, found without reading its whole history.
+_WAITING = col(SymptomReport.acknowledged_at).is_(None)
+sa.Index("ix_symptom_report_waiting", SymptomReport.patient_id, SymptomReport.urgent,
+         SymptomReport.reported_at, SymptomReport.id,
+         postgresql_where=_WAITING, sqlite_where=_WAITING)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from ..carnet.validation import InputError, too_long
 from ..i18n import date_text, time_text
@@ -28,7 +28,7 @@ from ..models import (
     SymptomReport,
 )
 from ..notifications import notify
-from ..paging import page_count
+from ..paging import Cursor, KeysetPage, keyset_page
 from ..types import utcnow
 from . import rules
 from .answers import parse_answers
@@ -319,52 +319,54 @@ class ReportRow:
         return [labels.get(rule["key"], rule["label"]) for rule in self.report.fired_rules]
 
 
-def page_of_reports(
-    db: Session, patient_id: int, page: int, language: str
-) -> tuple[list[ReportRow], int]:
-    """One page of a patient's reports, newest first, and the number of pages (3 queries)."""
-    total = db.exec(select(func.count()).select_from(SymptomReport).where(
-        SymptomReport.patient_id == patient_id)).one()
-    pages = page_count(total, PER_PAGE)
+# The reports of a carnet are listed newest first (ix_symptom_report_patient_reported,
+# read backwards); the inbox puts the urgent ones first (ix_symptom_report_waiting).
+REPORTS_ORDER = (col(SymptomReport.reported_at), col(SymptomReport.id))
+INBOX_ORDER = (col(SymptomReport.urgent), col(SymptomReport.reported_at), col(SymptomReport.id))
+
+
+def page_of_reports(db: Session, patient_id: int, start: Cursor | None, language: str
+                    ) -> KeysetPage:
+    """The page of a patient's reports from ``start`` (the first when None), newest first,
+    as ReportRows (2 queries at any depth)."""
     author, acknowledger = aliased(Account), aliased(Account)
-    rows = db.exec(
+    query = (
         select(SymptomReport, Questionnaire, author, acknowledger)
         .join(Questionnaire, Questionnaire.id == SymptomReport.questionnaire_id)
         .join(author, author.id == SymptomReport.reported_by_account_id)
         .outerjoin(acknowledger, acknowledger.id == SymptomReport.acknowledged_by_id)
         .where(SymptomReport.patient_id == patient_id)
-        .order_by(col(SymptomReport.reported_at).desc(), col(SymptomReport.id).desc())
-        .offset((min(page, pages) - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
-    return _with_words(db, rows, language), pages
+    )
+    page = keyset_page(db, query, REPORTS_ORDER,
+                       lambda row: (row[0].reported_at, row[0].id), PER_PAGE, start)
+    page.rows = _with_words(db, page.rows, language)
+    return page
 
 
-def inbox_page(
-    db: Session, patient_ids: list[int], page: int, language: str
-) -> tuple[list[tuple[ReportRow, Patient, Account]], int]:
-    """Reports not yet acknowledged in these carnets, urgent first, then newest; with each
-    carnet and its patient's account, and the number of pages (4 queries)."""
+def inbox_page(db: Session, patient_ids: list[int], start: Cursor | None, language: str
+               ) -> KeysetPage:
+    """The page from ``start`` (the first when None) of the reports not yet acknowledged in
+    these carnets, urgent first, then newest; each row a (ReportRow, carnet, its patient's
+    account) (2 queries at any depth)."""
     if not patient_ids:
-        return [], 1
-    waiting = [col(SymptomReport.patient_id).in_(patient_ids),
-               col(SymptomReport.acknowledged_at).is_(None)]
-    total = db.exec(select(func.count()).select_from(SymptomReport).where(*waiting)).one()
-    pages = page_count(total, PER_PAGE)
+        return KeysetPage([])
     author, owner = aliased(Account), aliased(Account)
-    rows = db.exec(
+    query = (
         select(SymptomReport, Questionnaire, author, Patient, owner)
         .join(Questionnaire, Questionnaire.id == SymptomReport.questionnaire_id)
         .join(author, author.id == SymptomReport.reported_by_account_id)
         .join(Patient, Patient.id == SymptomReport.patient_id)
         .join(owner, owner.id == Patient.account_id)
-        .where(*waiting)
-        .order_by(col(SymptomReport.urgent).desc(), col(SymptomReport.reported_at).desc(),
-                  col(SymptomReport.id).desc())
-        .offset((min(page, pages) - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
-    with_words = _with_words(db, [(r, q, a, None) for r, q, a, _p, _o in rows], language)
-    return [(row, patient, account) for row, (*_first, patient, account)
-            in zip(with_words, rows, strict=True)], pages
+        .where(col(SymptomReport.patient_id).in_(patient_ids),
+               col(SymptomReport.acknowledged_at).is_(None))
+    )
+    page = keyset_page(db, query, INBOX_ORDER,
+                       lambda row: (row[0].urgent, row[0].reported_at, row[0].id),
+                       PER_PAGE, start)
+    with_words = _with_words(db, [(r, q, a, None) for r, q, a, _p, _o in page.rows], language)
+    page.rows = [(row, patient, account) for row, (*_first, patient, account)
+                 in zip(with_words, page.rows, strict=True)]
+    return page
 
 
 def _with_words(db: Session, rows, language: str) -> list[ReportRow]:

@@ -13,7 +13,7 @@ from ..carnet.validation import InputError
 from ..content import reading
 from ..db import get_session
 from ..models import AuditAction, Patient, Questionnaire
-from ..paging import page_number
+from ..paging import cursor, cursor_args
 from ..rendering import render
 from . import bp, reports, trends
 from .forms import AcknowledgeForm
@@ -99,9 +99,9 @@ def list_reports(patient_id: int):
     """The reports, newest first: urgent ones say which rule fired, seen ones by whom."""
     patient = open_carnet(patient_id, "symptoms")
     db = get_session()
-    page = page_number()
-    rows, pages = reports.page_of_reports(db, patient.id, page, reading.reader_language())
-    return render("symptoms/list.html", None, rows=rows, page=min(page, pages), pages=pages,
+    keyset = reports.page_of_reports(db, patient.id, cursor(reports.REPORTS_ORDER),
+                                     reading.reader_language())
+    return render("symptoms/list.html", None, rows=keyset.rows, keyset=keyset,
                   own=policy.is_owner(g.account, patient),
                   may_report=policy.can(db, g.account, policy.WRITE, patient, "symptoms"),
                   may_acknowledge=policy.can(db, g.account, policy.MANAGE, patient, "symptoms"))
@@ -127,10 +127,11 @@ def acknowledge(patient_id: int, report_id: int):
         reports.acknowledge(get_session(), patient, g.account, report_id)
     except LookupError:
         abort(404)
+    # Back to the page the tap was made on (the links of a page carry where it starts).
     if AcknowledgeForm().to_inbox():
-        return redirect(url_for("symptoms.inbox", page=page_number()), code=303)
-    return redirect(url_for("symptoms.list_reports", patient_id=patient.id,
-                            page=page_number()) + f"#report-{report_id}", code=303)
+        return redirect(url_for("symptoms.inbox", **cursor_args()), code=303)
+    return redirect(url_for("symptoms.list_reports", patient_id=patient.id, **cursor_args())
+                    + f"#report-{report_id}", code=303)
 
 
 @bp.get("/inbox")
@@ -145,14 +146,14 @@ def inbox():
     policy.preload(db, g.account, carnets)
     readable = {p.id: p for p in carnets
                 if policy.can(db, g.account, policy.READ, p, "symptoms")}
-    page = page_number()
-    rows, pages = reports.inbox_page(db, list(readable), page, reading.reader_language())
+    keyset = reports.inbox_page(db, list(readable), cursor(reports.INBOX_ORDER),
+                                reading.reader_language())
     record_reads(db, g.account, [(patient_id, "symptoms") for patient_id in sorted(
-        {patient.id for _row, patient, _account in rows})])
+        {patient.id for _row, patient, _account in keyset.rows})])
     may_acknowledge = {patient_id for patient_id, patient in readable.items()
                        if policy.can(db, g.account, policy.MANAGE, patient, "symptoms")}
     may_reply = {patient_id for patient_id, patient in readable.items()
                  if policy.can(db, g.account, policy.WRITE, patient, "notes")}
-    return render("symptoms/inbox.html", None, rows=rows, page=min(page, pages), pages=pages,
+    return render("symptoms/inbox.html", None, rows=keyset.rows, keyset=keyset,
                   may_acknowledge=may_acknowledge, may_reply=may_reply)
 

@@ -70,3 +70,4 @@ translations-update: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules instance static/vendor static/icons/*.png translations/*/LC_MESSAGES/*.mo
+	find static \( -name '*.gz' -o -name '*.br' \) -delete

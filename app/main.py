@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from .assets import asset
 from .auth import login_required, own_patient, own_professional
 from .carnet.views import carnet_home
 from .db import current_revision, head_revision
@@ -104,11 +106,11 @@ def manifest():
         "theme_color": "#0f5e6b",
         "background_color": "#ffffff",
         "icons": [
-            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+            {"src": asset("icons/icon-192.png"), "sizes": "192x192",
              "type": "image/png", "purpose": "any"},
-            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+            {"src": asset("icons/icon-512.png"), "sizes": "512x512",
              "type": "image/png", "purpose": "any"},
-            {"src": url_for("static", filename="icons/icon-maskable-512.png"),
+            {"src": asset("icons/icon-maskable-512.png"),
              "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
         ],
     }
@@ -128,12 +130,21 @@ def _static_version(static_folder: str) -> str:
     return digest.hexdigest()[:12]
 
 
+# What the service worker keeps at install for offline reading (static/sw.js ASSETS): the
+# shell of every page, and htmx for the pages that use it.
+SHELL_ASSETS = ("css/carnet.css", "js/app.js", "js/report-queue.js", "js/offline-report.js",
+                "vendor/htmx.min.js", "icons/sprite.svg", "icons/icon.svg", "icons/icon-192.png")
+
+
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, served from the root so that its scope is the whole app."""
+    """The service worker, served from the root so that its scope is the whole app, at a
+    URL that never changes; it is given the current URLs of the shell's static files."""
     source = Path(current_app.static_folder, "sw.js").read_text()
     version = _static_version(current_app.static_folder)
-    response = Response(source.replace("__CARNET_VERSION__", version),
-                        mimetype="text/javascript")
+    urls = json.dumps({name: asset(name) for name in SHELL_ASSETS}, indent=2)
+    source = source.replace("__CARNET_VERSION__", version).replace(
+        "/*__CARNET_ASSETS__*/ {}", urls)
+    response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
 
+from . import assets
 from .auth import own_patient
 from .consent.wording import ability_state, audit_sentence, consent_sentence, section_words
 from .content.views import item_url
@@ -134,8 +136,22 @@ def role_heading(role: Role) -> str:
     }[role]
 
 
+# An htmx attribute as the templates write it. Text a person typed cannot match: Jinja
+# escapes its quotes.
+HTMX_ATTRIBUTE = re.compile(r'\s(?:data-)?hx-[a-z-]+="')
+
+
+def uses_htmx(html: str) -> bool:
+    """Whether a rendered page has an htmx attribute, so needs htmx (19 KB, half of a
+    first load on a phone): base.html loads it on those pages only. Without it, they work
+    as plain forms and links."""
+    return HTMX_ATTRIBUTE.search(html) is not None
+
+
 def init_app(app: Flask) -> None:
+    assets.init_app(app)  # asset("css/carnet.css"), and the static route that serves it
     app.jinja_env.globals.update(
+        uses_htmx=uses_htmx,
         nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading,
         change_lines=change_lines, changed_meanwhile=changed_meanwhile, note_author=note_author,
         audit_sentence=audit_sentence, consent_sentence=consent_sentence,

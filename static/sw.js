@@ -1,6 +1,8 @@
 // Carnet's service worker: the app shell offline, and the pages already visited.
-// Flask serves this file at /sw.js and replaces the version marker below with a hash of
-// the static files, so any change to them installs a new worker and new caches.
+// Flask serves this file at /sw.js (app/main.py) and replaces the version marker below with a
+// hash of the static files, so any change to them installs a new worker and new caches, and
+// the ASSETS marker with their URLs, which name their content (/static/css/carnet.css?v=…):
+// the URLs the pages ask for, so that what is kept here answers them.
 "use strict";
 
 const VERSION = "__CARNET_VERSION__";
@@ -11,20 +13,12 @@ const OFFLINE_URL = "/offline";
 const SEEN_CACHE = "carnet-push-seen";
 const SEEN_MAX = 200;
 
-const SHELL = [
-  OFFLINE_URL,
-  "/static/css/carnet.css",
-  "/static/js/app.js",
-  "/static/js/report-queue.js",
-  "/static/js/offline-report.js",
-  "/static/vendor/htmx.min.js",
-  "/static/icons/sprite.svg",
-  "/static/icons/icon-192.png",
-  "/manifest.webmanifest",
-];
+// The static files of the shell, by name ("css/carnet.css": its URL).
+const ASSETS = /*__CARNET_ASSETS__*/ {};
+const SHELL = [OFFLINE_URL, ...Object.values(ASSETS), "/manifest.webmanifest"];
 
 // Symptom reports kept on the phone without network, sent by Background Sync below.
-importScripts("/static/js/report-queue.js");
+importScripts(ASSETS["js/report-queue.js"]);
 
 // Never intercepted: the worker itself and the load balancer's probe.
 const BYPASS = new Set(["/sw.js", "/healthz"]);
@@ -284,8 +278,8 @@ async function showOnce(message) {
   await self.registration.showNotification(message.title || "Carnet", {
     body: message.body || "",
     lang: message.lang || "",
-    icon: "/static/icons/icon-192.png",
-    badge: "/static/icons/icon-192.png",
+    icon: ASSETS["icons/icon-192.png"],
+    badge: ASSETS["icons/icon-192.png"],
     tag: message.tag || `n${message.id}`,
     renotify: true,
     data: { id: message.id, url: url.origin === self.location.origin ? url.href : "/" },

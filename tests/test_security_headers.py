@@ -20,6 +20,21 @@ def test_every_response_carries_the_headers(client, demo, path):
     assert headers["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.parametrize("page", ["/", "/plan", "/appointments", "/team", "/notes"])
+def test_pages_with_health_data_are_kept_by_no_cache(signed_in, jeanne_id, page):
+    """Not even the browser's own HTTP and back-forward caches: they would outlive the
+    session. The service worker keeps them for offline reading, bound to the session."""
+    response = signed_in("jeanne").get(f"/carnet/{jeanne_id}{page}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_are_not_no_store(client):
+    response = client.get("/static/css/carnet.css")
+    assert "no-store" not in response.headers["Cache-Control"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_session_cookie_is_http_only_and_lax(demo_actions):
     response = demo_actions.sign_in("jeanne")
     cookie = response.headers["Set-Cookie"]

@@ -109,8 +109,9 @@ def test_the_service_worker_registers_and_a_visited_page_shows_offline(browser, 
 
 
 @pytest.mark.browser
-def test_jeannes_home_weighs_less_than_45_kb_compressed_on_first_load(browser, live_server, demo):
-    """Rule 7: HTML + CSS + JS + manifest of a patient's first page, as sent on the wire."""
+def test_jeannes_home_weighs_25_kb_at_most_compressed_on_first_load(browser, live_server, demo):
+    """Rule 7: HTML + CSS + JS + manifest of a patient's first page, as sent on the wire, on
+    a rural phone's weak 3G line. htmx (19 KB) is not part of it: her home does not use it."""
     # No service worker: its own fetches would hide the page's requests from the count.
     context = new_context(browser, live_server.url, service_workers="block")
     page = context.new_page()
@@ -138,14 +139,20 @@ def test_jeannes_home_weighs_less_than_45_kb_compressed_on_first_load(browser, l
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Prochain rendez-vous")).to_be_visible()
 
-    loaded = {urls[rid]: size for rid, size in sizes.items() if rid in urls}
-    kinds = {url.rsplit("/", 1)[-1] for url in loaded}
-    assert {"carnet.css", "app.js", "htmx.min.js", "manifest.webmanifest"} <= kinds
+    # A URL asked twice (the icon: favicon and header) comes the second time from the cache,
+    # as 0 bytes: its first fetch is the one that counts.
+    loaded: dict[str, float] = {}
+    for rid, size in sizes.items():
+        if rid in urls:
+            loaded[urls[rid]] = max(size, loaded.get(urls[rid], 0))
+    kinds = {urlsplit(url).path.rsplit("/", 1)[-1] for url in loaded}
+    assert {"carnet.css", "app.js", "manifest.webmanifest"} <= kinds
+    assert "htmx.min.js" not in kinds
     total = sum(loaded.values())
     print(f"\nJeanne's home, first load: {total / 1024:.1f} KB compressed, {len(loaded)} requests")
     for url, size in sorted(loaded.items(), key=lambda item: -item[1]):
         print(f"  {size / 1024:6.1f} KB  {url}")
-    assert total < 45 * 1024
+    assert total <= 25 * 1024
     context.close()
 
 

@@ -6,6 +6,9 @@ FLASK := $(VENV)/bin/flask --app app
 PYBABEL := $(VENV)/bin/pybabel
 STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# One pytest worker per core (pytest-xdist): a test spends much of its time waiting on the
+# database or the browser. Each worker has its own database, live servers and Chromium.
+PYTEST_WORKERS ?= -n auto
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: setup run test lint test-sqlite test-postgres services chromium translations-update clean
@@ -42,9 +45,9 @@ lint: $(STAMP)
 test: setup lint services chromium
 	@status=0; \
 	echo "=== PostgreSQL: every test ==="; \
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -p no:cacheprovider || status=1; \
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_WORKERS) || status=1; \
 	echo "=== SQLite: the tests marked db_engine ==="; \
-	$(VENV)/bin/pytest -p no:cacheprovider -m db_engine || status=1; \
+	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_WORKERS) -m db_engine || status=1; \
 	exit $$status
 
 test-postgres: setup services chromium

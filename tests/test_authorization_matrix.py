@@ -435,9 +435,12 @@ def carnet(app, db, demo) -> Carnet:
                       name="My phone")
     phone = PushSubscription(account_id=jeanne.id, endpoint="https://push.example.org/matrix",
                              p256dh="key", auth="secret")
-    action = db.exec(select(PlanItem).where(
-        PlanItem.patient_id == patient.id, PlanItem.kind == PlanItemKind.ACTION,
-        PlanItem.responsible_account_id == jeanne.id)).first()
+    # One of her actions that can move down (not the last of its siblings), always the same.
+    items = db.exec(select(PlanItem).where(PlanItem.patient_id == patient.id).order_by(
+        PlanItem.parent_id, PlanItem.position, PlanItem.id)).all()
+    action = next(item for item, below in zip(items, items[1:], strict=False)
+                  if item.kind == PlanItemKind.ACTION and item.responsible_account_id == jeanne.id
+                  and below.parent_id == item.parent_id)
     appointment = db.exec(select(Appointment).where(Appointment.patient_id == patient.id)).first()
     report = db.exec(select(SymptomReport).where(  # one still to acknowledge, if any
         SymptomReport.patient_id == patient.id,

@@ -65,19 +65,6 @@ class Writer:
                 self.connection.execute(sa.insert(each.__table__),
                                         [{**_defaults(each), **row} for row in rows])
 
-    def _copy(self, table: sa.Table, rows: list[dict]) -> None:
-        """PostgreSQL's COPY, in the session's transaction: several times quicker than
-        INSERT for the big tables. Values go as text, so JSON and enums are written here."""
-        columns = [column.name for column in table.columns if column.name != "id"]
-        names = ", ".join(f'"{name}"' for name in columns)
-        driver = self.connection.connection.driver_connection
-        as_text = [_as_text(table.c[name].type) for name in columns]
-        with driver.cursor() as cursor, cursor.copy(
-                f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[name] if convert is None else convert(row[name])
-                                for name, convert in zip(columns, as_text, strict=True)])
-
     def insert_ids(self, model: type, rows: list[dict]) -> list[int]:
         """Insert ``rows`` now and return their ids, in the order of ``rows``."""
         table = model.__table__

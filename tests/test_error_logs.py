@@ -138,11 +138,10 @@ def test_jeanne_can_write_again_after_the_failure(jeanne, db, failing_note_inser
     assert db.exec(select(Note.body).order_by(Note.id.desc())).first() == "Ça va mieux."
 
 
+@pytest.mark.postgresql  # kills the app's connection with pg_terminate_backend
 def test_a_connection_killed_mid_write_leaves_no_trace_in_the_log(
     jeanne, db, log, capsys, production_app, database_url
 ):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("kills the app's connection with pg_terminate_backend")
     patient_id = carnet_id(db, "jeanne")
     before = _notes(db)
     engine = production_app.extensions["carnet.engine"]

@@ -11,6 +11,7 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access_log, auth, cli, db, errors, i18n, ids, input_guard, push, security, templating
+from .timing import ServerTiming
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.register_blueprint(demo_bp)
     _trust_proxies(app)
+    if app.config["CARNET_SERVER_TIMING"]:  # benchmarks only (app/timing.py)
+        app.wsgi_app = ServerTiming(app.wsgi_app)
     return app
 
 

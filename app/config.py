@@ -70,6 +70,8 @@ def load_config(instance_path: str) -> dict:
         # How many reverse proxies stand in front of the app (nginx: 1). Only then are their
         # X-Forwarded-For and -Proto believed (app/__init__.py): with 0 anyone could send them.
         "CARNET_TRUSTED_PROXIES": _hops("CARNET_TRUSTED_PROXIES"),
+        # Each answer says what it cost (Server-Timing, app/timing.py): for benchmarks.
+        "CARNET_SERVER_TIMING": _flag("CARNET_SERVER_TIMING"),
         # Web Push: without VAPID_PRIVATE_KEY, a pair is made in the instance folder.
         "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
         "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY", ""),

@@ -18,6 +18,7 @@ from app.models import (
     Notification,
     Patient,
     Professional,
+    Role,
     SymptomReport,
     TeamRole,
 )
@@ -134,6 +135,16 @@ def test_the_demo_sign_in_still_lists_only_the_demos_people(client, territory, s
     page = client.get("/demo/").get_data(as_text=True)
     assert "Jeanne" in page and "@example.net" not in page
     assert signed_in("jeanne").get("/").status_code == 200
+
+
+def test_the_load_benchmark_signs_a_generated_patient_in_by_id(db, territory, demo_actions):
+    patient = db.exec(select(Account).where(col(Account.email).endswith("@example.net"),
+                                            Account.role == Role.PATIENT)).first()
+    answer = demo_actions.client.post("/demo/sign-in", data={
+        "account_id": patient.id, "csrf_token": demo_actions.csrf_token()})
+    assert answer.status_code == 302
+    home = demo_actions.client.get("/").get_data(as_text=True)
+    assert patient.first_name in home
 
 
 def test_the_app_adds_rows_after_it(db, territory):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app import create_app
@@ -46,3 +48,13 @@ def test_signing_in_starts_a_new_session(demo_actions):
     with demo_actions.client.session_transaction() as session:
         assert "token" in session
         assert "csrf_token" not in session  # the anonymous session was not carried over
+
+
+def test_answers_say_what_they_cost_only_when_a_benchmark_asks(database_url, instance_path):
+    timed = create_app({"DATABASE_URL": database_url, "CARNET_DEMO": True, "TESTING": True,
+                        "CARNET_SERVER_TIMING": True})
+    answer = timed.test_client().get("/demo/hello")
+    assert answer.get_data(as_text=True) == "hello"
+    assert re.fullmatch(r"cpu;dur=\d+\.\d\d, app;dur=\d+\.\d\d", answer.headers["Server-Timing"])
+    plain = create_app({"DATABASE_URL": database_url, "CARNET_DEMO": True, "TESTING": True})
+    assert "Server-Timing" not in plain.test_client().get("/demo/hello").headers

@@ -1,7 +1,9 @@
-"""Carnet under gunicorn (gunicorn.conf.py), over real HTTP: Jeanne creates her passkey from
-her invitation, signs in with it and sends her morning report — on the database of the run
-(PostgreSQL in `make test`'s first pass) — and the server's log lines are JSON that hold
-neither a token nor anything she wrote.
+"""Carnet under gunicorn (gunicorn.conf.py), over real HTTP, as two instances of a territory
+would run it: Jeanne creates her passkey from her invitation on one, signs in with a
+challenge made by one and answered to the other, and sends her morning report — on the
+database of the run (PostgreSQL in `make test`'s first pass) — while the sign-in rate limit
+is one budget in Redis for both; the servers' log lines are JSON that hold neither a token
+nor anything she wrote.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import select
 
 from app.models import SymptomReport
@@ -29,6 +33,11 @@ from .softauthn import SoftAuthenticator
 from .symptom_actions import report_form
 
 ROOT = Path(__file__).resolve().parent.parent
+SIGN_IN_LIMIT = 6
+# A fixed P-256 key, given to both instances through the environment as a territory would.
+VAPID_KEY = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+    serialization.NoEncryption()).decode()
 NOTE = "Les chevilles un peu gonflées ce matin."
 
 
@@ -79,29 +88,45 @@ class Server:
 
 
 @pytest.fixture
-def gunicorn(database_url, instance_path, tmp_path):
-    """gunicorn serving the app on a free port, over the test database; it starts while
-    the other fixtures load the demo (``wait_until_up`` before the first request)."""
-    port = _free_port()
+def gunicorns(database_url, tmp_path):
+    """Two gunicorn instances on free ports, over the test database and one Redis, sharing
+    nothing on disk: their secrets come from the environment, as in a territory. They start
+    while the other fixtures load the demo (``wait_until_up`` before the first request)."""
+    # Redis database of this pytest worker (xdist runs one per core), emptied first.
+    redis_db = 1 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")) % 15
+    subprocess.run(["redis-cli", "-h", "127.0.0.1", "-n", str(redis_db), "FLUSHDB"],
+                   check=True, capture_output=True)
+    ports = [_free_port(), _free_port()]
     # Passkeys belong to a host name: the browser speaks to localhost, never to 127.0.0.1.
-    base = f"http://localhost:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "CARNET_ORIGIN": base,
-           "CARNET_EXTRA_ORIGINS": "", "CARNET_WORKERS": "2", "CARNET_INSTANCE": instance_path}
+    # Both instances answer for one origin, as behind a proxy.
+    origin = f"http://localhost:{ports[0]}"
+    env = {**os.environ, "DATABASE_URL": database_url, "CARNET_ORIGIN": origin,
+           "CARNET_EXTRA_ORIGINS": f"http://localhost:{ports[1]}", "CARNET_WORKERS": "1",
+           "SECRET_KEY": "the territory's secret", "VAPID_PRIVATE_KEY": VAPID_KEY,
+           "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:6379/{redis_db}",
+           "CARNET_SIGN_IN_LIMIT": f"{SIGN_IN_LIMIT} per minute"}
     env.pop("CARNET_DEMO", None)
-    logs = tmp_path / "access.log", tmp_path / "error.log"
-    with logs[0].open("w") as out, logs[1].open("w") as err:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=out, stderr=err)
-    running = Server(base, *logs, server)
+    servers = []
+    for number, port in enumerate(ports, 1):
+        folder = tmp_path / f"instance-{number}"
+        folder.mkdir()
+        logs = folder / "access.log", folder / "error.log"
+        with logs[0].open("w") as out, logs[1].open("w") as err:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                 "--bind", f"127.0.0.1:{port}"], cwd=ROOT, stdout=out, stderr=err,
+                env={**env, "CARNET_INSTANCE": str(folder)})
+        servers.append(Server(f"http://localhost:{port}", *logs, server))
     try:
-        yield running
+        yield servers
     finally:
-        running.stop()
+        for server in servers:
+            server.stop()
 
 
 class Phone:
-    """Jeanne's phone: a browser (requests) and its passkey (the software authenticator)."""
+    """Jeanne's phone: a browser (requests) and its passkey (the software authenticator).
+    ``base`` is the instance its next requests go to (a proxy's choice)."""
 
     def __init__(self, base: str):
         self.base = base
@@ -118,37 +143,49 @@ class Phone:
         return self.browser.post(self.base + path, json=body, timeout=10, headers={
             "X-CSRFToken": self.csrf(csrf_from), "Accept": "application/json"})
 
+    def to(self, server: Server) -> Phone:
+        """Send the next requests to ``server``: the cookies go along (a host-only cookie
+        of localhost, whatever the port)."""
+        self.base = server.base
+        return self
 
-def test_jeanne_signs_in_and_reports_through_gunicorn(gunicorn, app, db, demo):
-    gunicorn.wait_until_up()
-    base = gunicorn.base
+
+def test_jeanne_signs_in_and_reports_through_two_gunicorns(gunicorns, app, db, demo):
+    one, two = gunicorns
+    one.wait_until_up()
+    two.wait_until_up()
     jeanne = persona(db, "jeanne")
     token = PasskeyActions(app, None).invite(jeanne)
-    phone = Phone(base)
+    phone = Phone(one.base)
 
     # Her invitation: a passkey made on her phone, then signed out.
     invitation = f"/invite/{token}"
     options = phone.post_json(f"{invitation}/options", {}, invitation).json()
-    credential = phone.passkey.create(options, origin=base)
+    credential = phone.passkey.create(options, origin=one.base)
     registered = phone.post_json(f"{invitation}/register",
                                  {"credential": credential, "name": "Phone"}, invitation)
     assert registered.json() == {"redirect": "/"}
-    signed_out = phone.browser.post(f"{base}/sign-out", data={"csrf_token": phone.csrf("/me/")},
-                                    timeout=10)
-    assert signed_out.url == f"{base}/sign-in"
+    signed_out = phone.browser.post(f"{one.base}/sign-out",
+                                    data={"csrf_token": phone.csrf("/me/")}, timeout=10)
+    assert signed_out.url == f"{one.base}/sign-in"
 
-    # The sign-in: the passkey answers the server's challenge.
-    options = phone.post_json("/sign-in/options", {}, "/sign-in").json()
-    answer = phone.passkey.get(options, origin=base)
-    assert phone.post_json("/sign-in/verify", {"credential": answer},
-                           "/sign-in").json() == {"redirect": "/"}
-    assert phone.browser.get(f"{base}/", timeout=10).status_code == 200
+    # The sign-in: the challenge made by one instance, answered to the other.
+    options = phone.to(one).post_json("/sign-in/options", {}, "/sign-in").json()
+    answer = phone.passkey.get(options, origin=one.base)
+    verify = phone.to(two).browser.post(f"{two.base}/sign-in/verify", json={"credential": answer},
+                                        headers={"X-CSRFToken": phone.to(one).csrf("/sign-in"),
+                                                 "Accept": "application/json"}, timeout=10)
+    assert verify.json() == {"redirect": "/"}
+    # The session, opened by the second, is known to both.
+    assert phone.browser.get(f"{one.base}/", timeout=10).status_code == 200
+    assert phone.browser.get(f"{two.base}/", timeout=10).status_code == 200
 
-    # Her morning report, with a token read from the form's page.
+    # Her morning report to the second, with a token read from the form on the first.
     carnet = carnet_id(db, "jeanne")
     form = f"/carnet/{carnet}/symptoms/new"
     fields = report_form(db, note=NOTE)
-    sent = phone.browser.post(base + form, data={**fields, "csrf_token": phone.csrf(form)},
+    sent = phone.browser.post(two.base + form,
+                              data={**fields, "csrf_token": phone.to(one).csrf(form)},
                               timeout=10)
     assert sent.status_code == 200 and sent.url.endswith("/sent")
     db.expire_all()
@@ -157,16 +194,26 @@ def test_jeanne_signs_in_and_reports_through_gunicorn(gunicorn, app, db, demo):
     assert [(report.note, report.reported_by_account_id) for report in stored] == [
         (NOTE, jeanne.id)]
 
+    # The sign-in limit is one budget for both (Redis): two attempts spent above.
+    someone = Phone(one.base)
+    statuses = [someone.to(server).post_json("/sign-in/options", {}, "/sign-in").status_code
+                for server in ([one, two] * SIGN_IN_LIMIT)[:SIGN_IN_LIMIT - 1]]
+    assert statuses == [200] * (SIGN_IN_LIMIT - 2) + [429]
+
     # gunicorn believes no X-Forwarded-Proto: only the app's ProxyFix may (here it is off).
-    forged = _browser().get(f"{base}/sign-in?from=mail", timeout=10,
-                          headers={"X-Forwarded-Proto": "https"})
+    forged = _browser().get(f"{one.base}/sign-in?from=mail", timeout=10,
+                            headers={"X-Forwarded-Proto": "https"})
     assert forged.status_code == 200 and "Strict-Transport-Security" not in forged.headers
 
-    gunicorn.stop()  # every line written: JSON, no token, no query string, nothing she wrote
-    written = gunicorn.access_log.read_text() + gunicorn.error_log.read_text()
+    for server in gunicorns:  # every line written: JSON, no token, no query string…
+        server.stop()
+    written = "".join(server.access_log.read_text() + server.error_log.read_text()
+                      for server in gunicorns)
     assert token not in written and NOTE not in written and "from=mail" not in written
-    access = [json.loads(line) for line in gunicorn.access_log.read_text().splitlines()]
-    errors = [json.loads(line) for line in gunicorn.error_log.read_text().splitlines()]
+    access = [json.loads(line) for server in gunicorns
+              for line in server.access_log.read_text().splitlines()]
+    errors = [json.loads(line) for server in gunicorns
+              for line in server.error_log.read_text().splitlines()]
     paths = [entry["path"] for entry in access]
     assert "/invite/…/register" in paths and "/sign-in/verify" in paths and form in paths
     assert "/sign-in" in paths and all("?" not in path for path in paths)

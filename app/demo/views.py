@@ -28,10 +28,18 @@ def index():
 
 @bp.post("/sign-in")
 def sign_in_as():
-    """Sign in as one of the demo's people."""
+    """Sign in as one of the demo's people, or of a made-up big territory's (``example.net``,
+    not listed: the load benchmark signs them in by their account's id)."""
     account_id = parse_id(request.form.get("account_id"))
     account = get_session().get(Account, account_id) if account_id else None
-    if account is None or not account.email.endswith("@example.org"):
+    if account is None or not account.email.endswith(("@example.org", "@example.net")):
         abort(404)
     sign_in(account)
     return redirect(url_for("main.home"))
+
+
+@bp.get("/hello")
+def hello():
+    """A bare answer through the same app, hooks and server: the load benchmark's yardstick
+    for what a page costs above the minimum (benchmarks/load.py)."""
+    return "hello", 200, {"Content-Type": "text/plain; charset=utf-8"}

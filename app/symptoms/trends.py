@@ -1,17 +1,21 @@
 """Trends: each numeric answer of a patient over 30 or 90 days, as a small chart drawn by the
 server (plain SVG, no chart library) with its alert thresholds, and the same values as a
 table. The geometry is computed here; templates/symptoms/_chart.html only writes it out.
+
+What a page costs does not grow with the patient's history: a fixed number of queries, the
+newest ``TABLE_ROWS`` answers in each table, and each date written once a request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, to_user_timezone
 from sqlmodel import Session, col, select
 
+from ..i18n import date_text, time_text
 from ..models import Patient, Questionnaire, SymptomReport
 from ..types import utcnow
 from .answers import decimals_of
@@ -25,6 +29,8 @@ WIDTH, HEIGHT = 320, 168
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26
 # Above this many points a dot per report would only blur the line: the line alone stays.
 DOTS_MAX = 60
+# The table of an item lists the newest answers only; the reports list has them all.
+TABLE_ROWS = 60
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,29 @@ class Threshold:
     y: float = 0.0
 
 
+class Moments:
+    """The dates and times of one page, each written once: a report is a row of several
+    tables, a day is in many rows, and every chart has the same period. Formatting them
+    again and again is what the page spent most of its time on (issue 16, point 7)."""
+
+    def __init__(self) -> None:
+        self._days: dict[tuple[date, str], str] = {}
+        self._moments: dict[datetime, str] = {}
+
+    def day(self, at: datetime, fmt: str = "medium") -> str:
+        """The day of ``at`` in Paris, as ``date_text`` writes it."""
+        day = to_user_timezone(at).date()
+        if (day, fmt) not in self._days:
+            self._days[day, fmt] = date_text(day, fmt)
+        return self._days[day, fmt]
+
+    def moment(self, at: datetime) -> str:
+        """ "1 déc. 2026, 09:30", as ``moment_text`` writes it."""
+        if at not in self._moments:
+            self._moments[at] = f"{self.day(at)}, {time_text(at)}"
+        return self._moments[at]
+
+
 @dataclass
 class Chart:
     """One numeric item of one questionnaire over a period, ready to be drawn."""
@@ -58,9 +87,11 @@ class Chart:
     trends: list[str] = field(default_factory=list)  # the words of its trend rules
     low: float = 0.0
     high: float = 1.0
+    moments: Moments = field(default_factory=Moments)  # shared by the charts of a page
 
     width, height = WIDTH, HEIGHT
     left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
+    table_rows = TABLE_ROWS
 
     @property
     def key(self) -> str:
@@ -96,8 +127,14 @@ class Chart:
         middle = (self.low + self.high) / 2
         return [(value, self.y(value)) for value in (self.low, middle, self.high)]
 
-    def newest_first(self) -> list[Point]:
-        return self.points[::-1]
+    def table(self) -> list[Point]:
+        """The rows of the table: the newest ``TABLE_ROWS`` points, newest first."""
+        return self.points[-TABLE_ROWS:][::-1]
+
+    @property
+    def left_out(self) -> int:
+        """How many of the points are drawn but not in the table (the oldest)."""
+        return max(0, len(self.points) - TABLE_ROWS)
 
     def is_alert(self, value: float | int) -> bool:
         """Whether ``value`` is beyond one of the thresholds (said in the table too)."""
@@ -124,14 +161,16 @@ def _range(item: dict, values: list[float], thresholds: list[Threshold]) -> tupl
     return low, high
 
 
-def charts_of(questionnaire: Questionnaire, since: datetime, until: datetime) -> list[Chart]:
+def charts_of(questionnaire: Questionnaire, since: datetime, until: datetime,
+              moments: Moments | None = None) -> list[Chart]:
     """An empty chart for each numeric item of ``questionnaire``, with its alert rules."""
     charts = []
+    moments = Moments() if moments is None else moments
     rules = questionnaire.definition["rules"]
     for item in questionnaire.definition["items"]:
         if item["kind"] not in NUMERIC_KINDS:
             continue
-        chart = Chart(questionnaire, item, since, until)
+        chart = Chart(questionnaire, item, since, until, moments=moments)
         chart.thresholds = [Threshold(rule["value"], rule["op"], rule["label"]) for rule in rules
                             if rule["kind"] == "threshold" and rule["item"] == item["key"]]
         chart.trends = [rule["label"] for rule in rules
@@ -148,7 +187,8 @@ def patient_trends(db: Session, patient: Patient, days: int, language: str,
     until = now or utcnow()
     since = until - timedelta(days=days)
     questionnaires = current_questionnaires(db, patient, language)
-    charts = [chart for q in questionnaires for chart in charts_of(q, since, until)]
+    moments = Moments()
+    charts = [chart for q in questionnaires for chart in charts_of(q, since, until, moments)]
     if not charts:
         return []
     by_item = {(chart.questionnaire.code, chart.item["key"]): chart for chart in charts}

@@ -1,0 +1,160 @@
+"""What the trends page costs does not grow with the patient's history (issue 16, point 7):
+as many queries and as many dates written by Babel for 1,000 reports as for a few, and a
+table of the newest answers only, which leads to all the reports."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import babel.dates
+import pytest
+from sqlmodel import col, select
+
+from app.i18n import date_text, moment_text
+from app.models import SymptomReport
+from app.symptoms import trends
+from app.symptoms.reports import content_hash, new_client_id
+from app.types import utcnow
+
+from .conftest import persona
+from .symptom_actions import forget_heart_reports, questionnaire
+from .test_query_counts import QueryCounter
+from .test_symptom_trends import _chart, _diary, _rows
+
+
+def _history(db, patient_id: int, count: int, newest: float, oldest: float) -> None:
+    """``count`` heart-failure reports by Jeanne, spread from ``newest`` to ``oldest`` days ago
+    (one statement, as the big territory fills it)."""
+    form = questionnaire(db, "heart_failure", "fr")
+    jeanne = persona(db, "jeanne")
+    now = utcnow()
+    step = (oldest - newest) / max(1, count - 1)
+    rows = []
+    for n in range(count):
+        answers = {"weight": round(70 + (n % 30) / 10, 1), "breathlessness": n % 11,
+                   "ankles": False, "night_cough": False, "tiredness": 3}
+        rows.append(SymptomReport(
+            patient_id=patient_id, questionnaire_id=form.id, client_id=new_client_id(),
+            content_hash=content_hash(patient_id, form.id, answers, ""), answers=answers,
+            urgent=False, fired_rules=[], reported_by_account_id=jeanne.id,
+            reported_at=now - timedelta(days=newest + n * step)))
+    db.add_all(rows)
+    db.commit()
+
+
+@pytest.fixture
+def babel_calls(monkeypatch) -> Counter:
+    """The calls to Babel's date and time formatting, by function: Flask-Babel and the
+    carnet's filters (app/i18n.py) all end there."""
+    calls: Counter = Counter()
+
+    def counted(name: str):
+        formatter = getattr(babel.dates, name)
+
+        def count_and_format(*args, **kwargs):
+            calls[name] += 1
+            return formatter(*args, **kwargs)
+
+        return count_and_format
+
+    for name in ("format_date", "format_time", "format_datetime"):
+        monkeypatch.setattr(babel.dates, name, counted(name))
+    return calls
+
+
+PATHS = ["/carnet/{id}/symptoms/trends", "/carnet/{id}/symptoms/trends?days=90"]
+
+
+@pytest.mark.db_engine
+@pytest.mark.parametrize("name", ["jeanne", "lefevre"])
+def test_the_trends_make_as_many_queries_with_two_years_of_reports_as_with_5(
+    signed_in, engine, db, jeanne_id, name
+):
+    forget_heart_reports(db, jeanne_id)
+    _diary(db, jeanne_id, 5)
+    browser = signed_in(name)
+    count = QueryCounter(engine, browser.actions)
+    paths = [path.format(id=jeanne_id) for path in PATHS]
+    for path in paths:  # the first visit of a carnet writes rows later visits only update
+        count(path)
+    with_5 = [count(path) for path in paths]
+
+    _history(db, jeanne_id, 1000, 0.01, 89)  # two reports a day, within the period
+    _history(db, jeanne_id, 700, 91, 730)  # and before it
+    assert [count(path) for path in paths] == with_5
+
+
+@pytest.mark.parametrize(("count", "more"), [(trends.TABLE_ROWS, False),
+                                             (trends.TABLE_ROWS + 1, True), (1000, True)])
+def test_the_table_shows_the_newest_answers_and_leads_to_all_the_reports(
+    signed_in, db, jeanne_id, count, more
+):
+    forget_heart_reports(db, jeanne_id)
+    _history(db, jeanne_id, count, 0.01, 29)
+    page = signed_in("jeanne").get(f"/carnet/{jeanne_id}/symptoms/trends").get_data(as_text=True)
+    weight = _chart(page, "heart_failure-weight")
+    assert _rows(weight) == trends.TABLE_ROWS
+    shown = [datetime.fromisoformat(at) for at in re.findall(r'<time datetime="([^"]+)"', weight)]
+    assert shown == db.exec(select(SymptomReport.reported_at).where(
+        SymptomReport.patient_id == jeanne_id,
+        SymptomReport.questionnaire_id == questionnaire(db, "heart_failure", "fr").id,
+    ).order_by(col(SymptomReport.reported_at).desc()).limit(trends.TABLE_ROWS)).all()
+    # The chart still draws every answer of the period.
+    assert len(re.search(r'points="([^"]*)"', weight).group(1).split()) == count
+    sentence = f"Only the latest {trends.TABLE_ROWS} answers are in this table."
+    assert (sentence in weight) == more
+    assert (f'<a href="/carnet/{jeanne_id}/symptoms">All the reports</a></p>' in weight) == more
+    assert ('aria-describedby="table-heart_failure-weight-more"' in weight) == more
+
+
+@pytest.mark.parametrize("name", ["jeanne", "lefevre"])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_babel_writes_as_many_dates_for_1000_reports_as_for_100(
+    signed_in, db, jeanne_id, babel_calls, name, language
+):
+    """The newest 100 reports are the same in both: the 900 older ones add rows to the chart's
+    line, not one date to write."""
+    forget_heart_reports(db, jeanne_id)
+    _history(db, jeanne_id, 100, 0.01, 10)
+    browser = signed_in(name)
+    browser.actions.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    paths = [path.format(id=jeanne_id) for path in PATHS]
+
+    def calls(path: str) -> int:
+        babel_calls.clear()
+        response = browser.get(path)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        # At most a day and a time for each report in the tables (a report is a row of
+        # several), and the two ends of the period once for all the charts.
+        moments = set(re.findall(r'<time datetime="([^"]+)"', page))
+        assert babel_calls.total() <= 2 * len(moments) + 2 < _rows(page)
+        return babel_calls.total()
+
+    with_100 = [calls(path) for path in paths]
+    _history(db, jeanne_id, 900, 10.1, 85)
+    assert [calls(path) for path in paths] == with_100
+
+
+@pytest.mark.parametrize(("language", "day", "moment"), [
+    ("fr", "31/12/2026", "1 janv. 2027, 00:30"),
+    ("en", "31/12/2026", "1 Jan 2027, 00:30"),
+])
+def test_the_table_writes_each_day_once_as_the_carnet_writes_it(
+    app, babel_calls, language, day, moment
+):
+    """In Paris time (23:30 UTC on New Year's Eve is already 2027 there), in the reader's
+    language, like every other moment of the carnet (app.i18n.moment_text)."""
+    new_year = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    same_day = [new_year + timedelta(hours=hours) for hours in range(1, 7)]
+    with app.test_request_context(headers={"Accept-Language": language}):
+        moments = trends.Moments()
+        assert moments.day(new_year - timedelta(hours=1), "short") == day
+        assert moments.moment(new_year) == moment == moment_text(new_year)
+        babel_calls.clear()
+        written = [moments.moment(at) for at in same_day + same_day]
+        assert babel_calls == Counter(format_time=len(same_day))  # 1 January: written above
+        assert written == [moment_text(at) for at in same_day + same_day]
+        assert moments.day(new_year, "short") == date_text(new_year, "short")

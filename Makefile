@@ -36,7 +36,7 @@ run: setup
 	CARNET_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app tests
+	$(VENV)/bin/ruff check app tests benchmarks
 
 # The whole suite once on PostgreSQL (the production database), in a database of its own that
 # it creates on that server and drops at the end; then, on SQLite (the database of `make run`),

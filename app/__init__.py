@@ -11,8 +11,8 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access_log, auth, cli, db, errors, i18n, ids, input_guard, push, security, templating
-from .timing import ServerTiming
 from .config import load_config
+from .timing import ServerTiming
 
 ROOT = Path(__file__).resolve().parent.parent
 

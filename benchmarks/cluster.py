@@ -249,7 +249,7 @@ class Cluster:
             engine.dispose()
 
     def _expected_patients(self) -> int:
-        return (self.territory or 0) + 3  # the demo's own three patients
+        return self.territory or 3  # the territory counts the demo's own three patients
 
     def _patients(self) -> int:
         try:

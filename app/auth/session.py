@@ -25,8 +25,10 @@ from ..db import get_session
 from ..models import Account, AccountSession, Patient, Professional, Role
 from ..types import utcnow
 
-# Requests that never need to know who is signed in.
-ANONYMOUS_ENDPOINTS = {None, "static", "main.healthz", "main.service_worker", "main.manifest"}
+# Requests that never need to know who is signed in (demo.hello: the load benchmark's bare
+# route, which exists in demo mode only).
+ANONYMOUS_ENDPOINTS = {None, "static", "main.healthz", "main.service_worker", "main.manifest",
+                       "demo.hello"}
 PERSONAL_ROLES = (Role.PATIENT, Role.CAREGIVER)
 REVERIFY_AFTER_SECONDS = 5 * 60
 

@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= -n auto
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run test lint test-sqlite test-postgres services chromium translations-update clean
+.PHONY: setup run test lint test-sqlite test-postgres services chromium bench translations-update clean
 
 setup: $(STAMP) node_modules/.package-lock.json $(MO_FILES) assets
 
@@ -65,6 +65,11 @@ services:
 # Browser tests use Debian's Chromium (Playwright cannot download browsers here).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# For benchmarks/ (cluster, load, failure drill): Debian's nginx and locust. Not for `make test`.
+bench: setup services
+	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[build,test,bench]'
 
 # After changing user-visible strings: extract them, then translate the new entries.
 translations-update: $(STAMP)

@@ -100,6 +100,8 @@ class Cluster:
     # -- start and stop ------------------------------------------------------------------
 
     def __enter__(self) -> Cluster:
+        # A TERM (timeout, kill) tears down too, like Ctrl-C: no gunicorn left on the ports.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.folder = Path(tempfile.mkdtemp(prefix="carnet-cluster-"))
         self.certificate = self._certificate()
         try:

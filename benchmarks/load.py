@@ -127,7 +127,8 @@ def main() -> None:
         ratio = statistics.mean(hello) / statistics.mean(home)
         print(f"\nJeanne's home {statistics.mean(home):.2f} ms of CPU, the bare route "
               f"{statistics.mean(hello):.2f} ms: 1 : {1 / ratio:.1f}")
-    worst = max((float(r["99%"]), r["Name"]) for r in rows if r["Name"] != "Aggregated")
+    worst = max((float(r["99%"]), r["Name"]) for r in rows
+                if r["Name"] not in ("Aggregated", "sign in"))
     print(f"worst p99: {worst[0]:.0f} ms ({worst[1]})")
 
 

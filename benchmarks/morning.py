@@ -109,7 +109,7 @@ class Patient(Person):
             self.page(sent.headers["Location"], "report sent")
 
 
-class Jeanne(Patient):
+class Jeanne(Person):
     """Jeanne Martin, the demo's patient, whose carnet is the most watched of the territory;
     her home against the bare route (the cost of a page above the minimum)."""
 
@@ -127,8 +127,6 @@ class Jeanne(Patient):
     @task
     def hello(self) -> None:
         self.page("/demo/hello", "hello (bare route)")
-
-    plan = appointments = report = None  # type: ignore[assignment]
 
 
 class Professional(Person):

@@ -139,9 +139,12 @@ def _decide_many(
                                             CaregiverLink.caregiver_account_id == actor.id))
             if link.ends_at is None or now < link.ends_at
         }
+    ledgers: dict[int, list[ConsentEvent]] = {patient_id: [] for patient_id in others}
+    for event in events:  # in ledger order, each patient's own
+        ledgers[event.patient_id].append(event)
     for patient_id in others:
-        decided[patient_id] = decide((e for e in events if e.patient_id == patient_id),
-                                     patient_id in presumed, patient_id in linked, now)
+        decided[patient_id] = decide(ledgers[patient_id], patient_id in presumed,
+                                     patient_id in linked, now)
     return decided
 
 
@@ -156,12 +159,19 @@ class Decisions:
 
     def preload(self, db: Session, actor: Account, patients: list[Patient]) -> None:
         missing = [p for p in patients if (actor.id, p.id) not in self._allowed]
+        if not missing:
+            return
         for patient_id, allowed in _decide_many(db, actor, missing, utcnow()).items():
             self._allowed[(actor.id, patient_id)] = allowed
 
     def permissions(self, db: Session, actor: Account, patient: Patient) -> dict[str, set[str]]:
-        self.preload(db, actor, [patient])
-        return self._allowed[(actor.id, patient.id)]
+        # Asked once per carnet and section on a list page (900 times on a GP's inbox):
+        # the decided answer at once.
+        allowed = self._allowed.get((actor.id, patient.id))
+        if allowed is None:
+            self.preload(db, actor, [patient])
+            allowed = self._allowed[(actor.id, patient.id)]
+        return allowed
 
     def forget(self) -> None:
         self._allowed.clear()

@@ -128,6 +128,7 @@ ROUTES = {
     "POST /invite/<token>/register": "public",
     "GET /demo/": "public",
     "POST /demo/sign-in": "public",
+    "GET /demo/hello": "public",  # the load benchmark's bare route
     # Me
     "GET /me/": "signed-in",
     "GET /me/security": "signed-in",

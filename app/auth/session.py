@@ -66,8 +66,10 @@ def load_account() -> None:
             _clear_cookie()
         return
     db = get_session()
-    row = db.exec(select(AccountSession).where(AccountSession.token_hash == _hash(token))).first()
-    account = db.get(Account, row.account_id) if row is not None else None
+    found = db.exec(select(AccountSession, Account)  # one round trip, on every request
+                    .join(Account, col(Account.id) == AccountSession.account_id)
+                    .where(AccountSession.token_hash == _hash(token))).first()
+    row, account = found if found is not None else (None, None)
     if (
         row is None
         or account is None

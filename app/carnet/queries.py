@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -142,14 +142,12 @@ def _patients_of(professional: Professional):
     return col(Patient.id).in_(in_team) | col(Patient.id).in_(granted)
 
 
-def patients_of(db: Session, professional: Professional) -> list[tuple[Patient, Account]]:
-    """All the patients of :func:`_patients_of`, by name, with their accounts."""
-    return db.exec(
-        select(Patient, Account)
-        .join(Account, Account.id == Patient.account_id)
-        .where(_patients_of(professional))
-        .order_by(Account.last_name, Account.first_name, Patient.id)
-    ).all()
+def carnets_of(db: Session, professional: Professional) -> list[Patient]:
+    """The carnets of :func:`_patients_of`, with only what the policy decides on (the id
+    and the patient's account): deciding for a GP's 300 patients at once (the inbox) need
+    not load their names, addresses and conditions."""
+    return list(db.exec(select(Patient).options(load_only(Patient.id, Patient.account_id))
+                        .where(_patients_of(professional))).all())
 
 
 def page_of_patients(db: Session, professional: Professional, page: int, search: str = ""
@@ -273,11 +271,16 @@ def changes(db: Session, patient_id: int, sections: set[str], *, since: datetime
     if not sources:
         return [], 0
     union = sa.union_all(*sources).subquery()
-    total = db.exec(select(sa.func.count()).select_from(union)).one()
-    page = db.exec(
-        select(union.c.section, union.c.rid)
+    # The count rides on the page (a window over the whole union): one round trip.
+    rows = db.exec(
+        select(union.c.section, union.c.rid, sa.func.count().over())
         .order_by(union.c.at.desc(), union.c.rid.desc()).limit(limit).offset(offset)
     ).all()
+    if rows:
+        total = rows[0][2]
+    else:  # nothing on this page: none at all, or a page past the end
+        total = db.exec(select(sa.func.count()).select_from(union)).one() if offset else 0
+    page = [(section, rid) for section, rid, _total in rows]
     found: dict[tuple[str, int], Change] = {}
     for section, (model, target, key) in REVISED.items():
         wanted = [rid for s, rid in page if s == section]
@@ -299,12 +302,12 @@ def unread_notes(db: Session, patient_id: int, account_id: int, since: datetime 
     condition = [Note.patient_id == patient_id, Note.author_account_id != account_id]
     if since is not None:
         condition.append(Note.created_at > since)
-    total = db.exec(select(sa.func.count()).select_from(Note).where(*condition)).one()
     rows = db.exec(
-        select(Note, Account).join(Account, Account.id == Note.author_account_id)
+        select(Note, Account, sa.func.count().over())  # and how many, in the same query
+        .join(Account, Account.id == Note.author_account_id)
         .where(*condition).order_by(col(Note.created_at).desc()).limit(limit)
     ).all()
-    return list(rows), total
+    return [(note, author) for note, author, _total in rows], rows[0][2] if rows else 0
 
 
 # The sections whose news a professional's list of patients counts.

@@ -142,7 +142,7 @@ def inbox():
     if professional is None:
         abort(404)
     db = get_session()
-    carnets = [patient for patient, _account in queries.patients_of(db, professional)]
+    carnets = queries.carnets_of(db, professional)
     policy.preload(db, g.account, carnets)
     readable = {p.id: p for p in carnets
                 if policy.can(db, g.account, policy.READ, p, "symptoms")}

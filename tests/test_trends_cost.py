@@ -1,6 +1,7 @@
 """What the trends page costs does not grow with the patient's history (issue 16, point 7):
-as many queries and as many dates written by Babel for 1,000 reports as for a few, and a
-table of the newest answers only, which leads to all the reports."""
+as many dates written by Babel for 1,000 reports as for a few (its queries are counted in
+test_symptom_trends), and a table of the newest answers only, which leads to all the
+reports."""
 
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ from app.types import utcnow
 
 from .conftest import persona
 from .symptom_actions import forget_heart_reports, questionnaire
-from .test_query_counts import QueryCounter
-from .test_symptom_trends import _chart, _diary, _rows
+from .test_symptom_trends import _chart, _rows
 
 
 def _history(db, patient_id: int, count: int, newest: float, oldest: float) -> None:
@@ -65,25 +65,6 @@ def babel_calls(monkeypatch) -> Counter:
 
 
 PATHS = ["/carnet/{id}/symptoms/trends", "/carnet/{id}/symptoms/trends?days=90"]
-
-
-@pytest.mark.db_engine
-@pytest.mark.parametrize("name", ["jeanne", "lefevre"])
-def test_the_trends_make_as_many_queries_with_two_years_of_reports_as_with_5(
-    signed_in, engine, db, jeanne_id, name
-):
-    forget_heart_reports(db, jeanne_id)
-    _diary(db, jeanne_id, 5)
-    browser = signed_in(name)
-    count = QueryCounter(engine, browser.actions)
-    paths = [path.format(id=jeanne_id) for path in PATHS]
-    for path in paths:  # the first visit of a carnet writes rows later visits only update
-        count(path)
-    with_5 = [count(path) for path in paths]
-
-    _history(db, jeanne_id, 1000, 0.01, 89)  # two reports a day, within the period
-    _history(db, jeanne_id, 700, 91, 730)  # and before it
-    assert [count(path) for path in paths] == with_5
 
 
 @pytest.mark.parametrize(("count", "more"), [(trends.TABLE_ROWS, False),

@@ -8,16 +8,25 @@ STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # One pytest worker per core (pytest-xdist): a test spends much of its time waiting on the
 # database or the browser. Each worker has its own database, live servers and Chromium.
-PYTEST_WORKERS ?= -n auto
+PYTEST_WORKERS ?= -n auto --dist worksteal
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: setup run test lint test-sqlite test-postgres services chromium bench translations-update clean
 
 setup: $(STAMP) node_modules/.package-lock.json $(MO_FILES) assets
 
+# $(call install,EXTRAS): the project and those extras, with uv — the same packages as pip
+# (checked), in a tenth of the time: 10 s against 78 s on a fresh machine here, most of
+# CI's set-up — or with pip if uv cannot.
+install = ($(PY) -m pip install --quiet --disable-pip-version-check uv && \
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[$(1)]') || \
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[$(1)]'
+TEST_EXTRAS := build,test
+BENCH_EXTRAS := build,test,bench
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[build,test]'
+	$(call install,$(TEST_EXTRAS))
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -69,7 +78,7 @@ chromium:
 # For benchmarks/ (cluster, load, failure drill): Debian's nginx and locust. Not for `make test`.
 bench: setup services
 	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[build,test,bench]'
+	$(call install,$(BENCH_EXTRAS))
 
 # After changing user-visible strings: extract them, then translate the new entries.
 translations-update: $(STAMP)

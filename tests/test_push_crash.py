@@ -27,7 +27,7 @@ from .push_service import PushService
 # A killed worker's leases, taken over by another.
 pytestmark = pytest.mark.db_engine
 
-COUNT = 500
+COUNT = 200
 
 
 def test_a_killed_worker_loses_no_notification(app, db, demo, database_url):

@@ -1,7 +1,7 @@
-"""Acceptance: two worker processes sharing 300 notifications send each exactly once.
+"""Acceptance: two worker processes sharing 100 notifications send each exactly once.
 
 Two real ``flask --app app worker`` processes run against the same database; once both are
-up, Dr Lefèvre gets 300 waiting notifications, and our push service counts the ids it
+up, Dr Lefèvre gets 100 waiting notifications, and our push service counts the ids it
 receives: each exactly once. The race is proved, not hoped for: the push service holds the
 first message it receives until a second one arrives (a barrier), and at that moment the
 two messages' deliveries are leased by two different claims. A worker sends one message at
@@ -34,7 +34,7 @@ from .push_service import PushService
 # Two worker processes claiming from one outbox.
 pytestmark = pytest.mark.db_engine
 
-COUNT = 300
+COUNT = 100
 # Bounds that only stop a broken run from hanging; a working one is far inside them.
 HANG = 120
 
@@ -99,7 +99,7 @@ class HoldTheFirstTwo:
         self.leases = {row.notification_id: (row.status, row.lease_until) for row in rows}
 
 
-def test_two_workers_send_each_of_300_notifications_exactly_once(app, db, demo, engine,
+def test_two_workers_send_each_of_100_notifications_exactly_once(app, db, demo, engine,
                                                                    database_url):
     gate = HoldTheFirstTwo(engine, COUNT)
     service = PushService(app.config["VAPID_PUBLIC_KEY"], gate=gate).start()

@@ -168,7 +168,7 @@ def main() -> None:
                             serialization.NoEncryption()).decode()
     env = {"VAPID_PRIVATE_KEY": pem, "CARNET_PUSH_SERVICES": "localhost",
            "REQUESTS_CA_BUNDLE": certificate, "CARNET_SIGN_IN_LIMIT": "1000 per minute"}
-    with Cluster(extra_env=env) as cluster:
+    with Cluster(database="carnet_drill", extra_env=env) as cluster:
         for email in DEVICES:
             browser = Browser(cluster, email)
             token = CSRF.search(browser.get("/me/notifications").text).group(1)

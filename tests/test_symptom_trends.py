@@ -20,8 +20,10 @@ from .symptom_actions import decide, forget_heart_reports, questionnaire
 from .test_symptom_reading import _count_queries
 
 
-def _diary(db, patient_id: int, count: int, *, days: float = 29, **fixed) -> None:
-    """``count`` heart-failure reports by Jeanne, spread over the last ``days`` days."""
+def _diary(db, patient_id: int, count: int, *, days: float = 29, after: float = 0,
+           **fixed) -> None:
+    """``count`` heart-failure reports by Jeanne, spread over the last ``days`` days (the
+    older part of them only, from ``after`` days ago)."""
     form = questionnaire(db, "heart_failure", "fr")
     jeanne = persona(db, "jeanne")
     now = utcnow()
@@ -33,7 +35,7 @@ def _diary(db, patient_id: int, count: int, *, days: float = 29, **fixed) -> Non
             patient_id=patient_id, questionnaire_id=form.id, client_id=new_client_id(),
             content_hash=content_hash(patient_id, form.id, answers, ""), answers=answers,
             urgent=False, fired_rules=[], reported_by_account_id=jeanne.id,
-            reported_at=now - timedelta(days=days * (n + 1) / (count + 1))))
+            reported_at=now - timedelta(days=after + (days - after) * (n + 1) / (count + 1))))
     db.add_all(rows)
     db.commit()
 

@@ -16,32 +16,9 @@ from sqlmodel import col, select
 from app.i18n import date_text, moment_text
 from app.models import SymptomReport
 from app.symptoms import trends
-from app.symptoms.reports import content_hash, new_client_id
-from app.types import utcnow
 
-from .conftest import persona
 from .symptom_actions import forget_heart_reports, questionnaire
-from .test_symptom_trends import _chart, _rows
-
-
-def _history(db, patient_id: int, count: int, newest: float, oldest: float) -> None:
-    """``count`` heart-failure reports by Jeanne, spread from ``newest`` to ``oldest`` days ago
-    (one statement, as the big territory fills it)."""
-    form = questionnaire(db, "heart_failure", "fr")
-    jeanne = persona(db, "jeanne")
-    now = utcnow()
-    step = (oldest - newest) / max(1, count - 1)
-    rows = []
-    for n in range(count):
-        answers = {"weight": round(70 + (n % 30) / 10, 1), "breathlessness": n % 11,
-                   "ankles": False, "night_cough": False, "tiredness": 3}
-        rows.append(SymptomReport(
-            patient_id=patient_id, questionnaire_id=form.id, client_id=new_client_id(),
-            content_hash=content_hash(patient_id, form.id, answers, ""), answers=answers,
-            urgent=False, fired_rules=[], reported_by_account_id=jeanne.id,
-            reported_at=now - timedelta(days=newest + n * step)))
-    db.add_all(rows)
-    db.commit()
+from .test_symptom_trends import _chart, _diary, _rows
 
 
 @pytest.fixture
@@ -73,7 +50,7 @@ def test_the_table_shows_the_newest_answers_and_leads_to_all_the_reports(
     signed_in, db, jeanne_id, count, more
 ):
     forget_heart_reports(db, jeanne_id)
-    _history(db, jeanne_id, count, 0.01, 29)
+    _diary(db, jeanne_id, count)
     page = signed_in("jeanne").get(f"/carnet/{jeanne_id}/symptoms/trends").get_data(as_text=True)
     weight = _chart(page, "heart_failure-weight")
     assert _rows(weight) == trends.TABLE_ROWS
@@ -98,7 +75,7 @@ def test_babel_writes_as_many_dates_for_1000_reports_as_for_100(
     """The newest 100 reports are the same in both: the 900 older ones add rows to the chart's
     line, not one date to write."""
     forget_heart_reports(db, jeanne_id)
-    _history(db, jeanne_id, 100, 0.01, 10)
+    _diary(db, jeanne_id, 100, days=10)
     browser = signed_in(name)
     browser.actions.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
     paths = [path.format(id=jeanne_id) for path in PATHS]
@@ -115,7 +92,7 @@ def test_babel_writes_as_many_dates_for_1000_reports_as_for_100(
         return babel_calls.total()
 
     with_100 = [calls(path) for path in paths]
-    _history(db, jeanne_id, 900, 10.1, 85)
+    _diary(db, jeanne_id, 900, days=85, after=10.1)
     assert [calls(path) for path in paths] == with_100
 
 

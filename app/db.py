@@ -54,7 +54,8 @@ def commit_request(response: Response) -> Response:
     Views and domain functions only add and flush. An answer below 500 that the view gave
     itself is committed: a page (its audit lines), a change, or a form shown again with its
     errors (a read). An error page has already ended the transaction (see ``errors``), so a
-    refused or failed request writes nothing here; a commit that fails becomes a 500 page.
+    refused or failed request writes nothing here; a commit that fails becomes an error page
+    (503 when the database went away, see ``errors``).
     """
     session = g.get("db")
     if session is not None and response.status_code < 500:

@@ -81,9 +81,16 @@ def log_error(error: BaseException, what: str = "unhandled") -> None:
     log.error("%s %s on %s\n%s", what, logs.classes(error), _request_line(), logs.describe(error))
 
 
+DATABASE_AWAY = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
 def _http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    # An exception no view raised (the request's commit, once its answer was ready) reaches
+    # Flask as a 500 wrapping it: the database gone away is still the 503 page, "try again".
+    if isinstance(getattr(error, "original_exception", None), DATABASE_AWAY):
+        return render_error(503)  # logged already by _log_exception
     return render_error(error.code)
 
 
@@ -121,6 +128,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_tag_with_request_id)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(sa.exc.OperationalError, _database_error)
-    app.register_error_handler(sa.exc.InterfaceError, _database_error)
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -41,20 +41,18 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from py_vapid import Vapid
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import sqlalchemy_url  # noqa: E402
+from app.push.vapid import public_key_of  # noqa: E402
+from tests.push_service import tls_for  # noqa: E402
 
 VENV = ROOT / ".venv" / "bin"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -103,7 +101,9 @@ class Cluster:
         # A TERM (timeout, kill) tears down too, like Ctrl-C: no gunicorn left on the ports.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.folder = Path(tempfile.mkdtemp(prefix="carnet-cluster-"))
-        self.certificate = self._certificate()
+        # nginx's certificate for https://localhost, the one the benchmarks' clients trust.
+        _, certificate = tls_for("localhost", self.folder)
+        self.certificate = Path(certificate)
         try:
             self._prepare_database()
             self.env = self._environment()
@@ -134,9 +134,9 @@ class Cluster:
 
     def _environment(self) -> dict[str, str]:
         """What every process of the cluster reads: one database, one Redis, the same keys."""
-        vapid = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()).decode()
+        vapid = Vapid()
+        vapid.generate_keys()
+        self.vapid_public_key = public_key_of(vapid)  # what a push service checks
         _redis("-n", "5", "FLUSHDB")
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("CARNET_", "VAPID_")) and key != "DATABASE_URL"}
@@ -144,7 +144,7 @@ class Cluster:
             "DATABASE_URL": self.database_url,
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/5",
             "SECRET_KEY": secrets.token_urlsafe(32),
-            "VAPID_PRIVATE_KEY": vapid,
+            "VAPID_PRIVATE_KEY": vapid.private_pem().decode(),
             "VAPID_SUBJECT": "mailto:cluster@example.org",
             "CARNET_ORIGIN": self.origin,
             "CARNET_EXTRA_ORIGINS": "",
@@ -261,24 +261,6 @@ class Cluster:
 
     # -- nginx ---------------------------------------------------------------------------
 
-    def _certificate(self) -> Path:
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = datetime.now(UTC)
-        certificate = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
-        (self.folder / "tls.key").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-        path = self.folder / "tls.pem"
-        path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        return path
-
     def _start_nginx(self) -> None:
         if shutil.which("nginx") is None:
             raise SystemExit("nginx is missing: apt-get install -y nginx-light (or `make bench`)")
@@ -313,7 +295,8 @@ class Cluster:
             ("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port} ssl;"),
             ("carnet.example.org", "localhost"),
             ("/etc/letsencrypt/live/localhost/fullchain.pem", str(self.certificate)),
-            ("/etc/letsencrypt/live/localhost/privkey.pem", str(self.folder / "tls.key")),
+            ("/etc/letsencrypt/live/localhost/privkey.pem",
+             str(self.certificate.with_suffix(".key"))),
             ("/srv/carnet/static/", f"{ROOT}/static/"),
             ("/var/log/nginx/", f"{self.folder}/nginx-"),
         ]

@@ -27,7 +27,6 @@ how long ``/healthz`` took to say 200 again.
 from __future__ import annotations
 
 import argparse
-import base64
 import re
 import subprocess
 import sys
@@ -39,9 +38,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-from cluster import CSRF, ROOT, Cluster
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cluster import CSRF, Cluster
 from load import form_value
 
 from tests.push_service import PushService, tls_for
@@ -158,17 +155,12 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="carnet-drill-"))
-    key = ec.generate_private_key(ec.SECP256R1())
-    public = base64.urlsafe_b64encode(key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    ).rstrip(b"=").decode()
     tls, certificate = tls_for("localhost", folder)
-    service = PushService(public).start(tls, name="localhost")
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    env = {"VAPID_PRIVATE_KEY": pem, "CARNET_PUSH_SERVICES": "localhost",
-           "REQUESTS_CA_BUNDLE": certificate, "CARNET_SIGN_IN_LIMIT": "1000 per minute"}
+    service = PushService(vapid_public_key="").start(tls, name="localhost")
+    env = {"CARNET_PUSH_SERVICES": "localhost", "REQUESTS_CA_BUNDLE": certificate,
+           "CARNET_SIGN_IN_LIMIT": "1000 per minute"}
     with Cluster(database="carnet_drill", extra_env=env) as cluster:
+        service.vapid_public_key = cluster.vapid_public_key  # the key the workers sign with
         for email in DEVICES:
             browser = Browser(cluster, email)
             token = CSRF.search(browser.get("/me/notifications").text).group(1)
@@ -280,5 +272,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

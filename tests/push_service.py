@@ -159,7 +159,8 @@ class PushService:
 
 def tls_for(name: str, directory: Path) -> tuple[ssl.SSLContext, str]:
     """A server context with a self-signed certificate for ``name``, and the path of that
-    certificate: the one a client must trust to reach it."""
+    certificate (``name``.pem, its key beside it in ``name``.key): the one a client must
+    trust to reach it."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(UTC)
@@ -170,7 +171,7 @@ def tls_for(name: str, directory: Path) -> tuple[ssl.SSLContext, str]:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256()))
-    certificate_path, key_path = directory / "push-service.pem", directory / "push-service.key"
+    certificate_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
     certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,

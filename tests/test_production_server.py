@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import Vapid
 from sqlmodel import select
 
 from app.models import SymptomReport
@@ -34,10 +33,11 @@ from .symptom_actions import report_form
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGN_IN_LIMIT = 6
-# A fixed P-256 key, given to both instances through the environment as a territory would.
-VAPID_KEY = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-    serialization.NoEncryption()).decode()
+# One VAPID key for the run, given to both instances through the environment as a territory
+# would (app.push.vapid reads it as PEM).
+_VAPID = Vapid()
+_VAPID.generate_keys()
+VAPID_KEY = _VAPID.private_pem().decode()
 NOTE = "Les chevilles un peu gonflées ce matin."
 
 

@@ -108,12 +108,21 @@ def invite_patient(db: Session, invitee: Invitee, by: Account, professional: Pro
                                                patient))
 
 
-def invite_professional(db: Session, invitee: Invitee, by: Account, profession: Profession,
-                        structure: str, phone: str) -> Invited:
-    """A new professional of the territory."""
+def invite_professional(db: Session, invitee: Invitee, by: Account | None,
+                        profession: Profession, structure: str, phone: str) -> Invited:
+    """A new professional of the territory (``by`` None: the first ones, from the command
+    line)."""
     _existing(db, invitee)
     account, _professional = _new_professional(db, invitee, profession, structure, phone)
     return Invited(account, *create_invitation(db, account, InvitationKind.PROFESSIONAL, by))
+
+
+def new_editor(db: Session, invitee: Invitee) -> Invited:
+    """A new patient-association editor (from the command line: no one invites them in the
+    app)."""
+    _existing(db, invitee)
+    account = _new_account(db, invitee, Role.EDITOR)
+    return Invited(account, *create_invitation(db, account, InvitationKind.PROFESSIONAL))
 
 
 def add_team_member(db: Session, patient: Patient, invitee: Invitee, by: Account,

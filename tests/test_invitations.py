@@ -37,7 +37,8 @@ def _shown_link(demo_actions, response) -> str:
 def test_dr_lefevre_opens_a_carnet_for_a_new_patient(demo_actions, db):
     demo_actions.sign_in("lefevre")
     response = _post(demo_actions, "/patients/new", first_name="Odette", last_name="Roche",
-                     email="Odette.Roche@example.net", birth_date="1948-05-02")
+                     email="Odette.Roche@example.net", birth_date="1948-05-02",
+                     conditions=["heart_failure", "copd"])
     assert response.status_code == 302
     link = _shown_link(demo_actions, response)
     odette = db.exec(select(Account).where(Account.email == "odette.roche@example.net")).one()
@@ -45,6 +46,7 @@ def test_dr_lefevre_opens_a_carnet_for_a_new_patient(demo_actions, db):
     patient = db.exec(select(Patient).where(Patient.account_id == odette.id)).one()
     team = db.exec(select(CareTeamMember).where(CareTeamMember.patient_id == patient.id)).all()
     assert len(team) == 1
+    assert patient.conditions == ["heart_failure", "copd"]  # her questionnaires
     invitation = db.exec(select(Invitation).where(Invitation.account_id == odette.id)).one()
     token = link.rsplit("/", 1)[1]
     assert token not in invitation.token_hash  # stored hashed
@@ -76,6 +78,8 @@ def test_the_link_is_shown_only_once(demo_actions):
           "birth_date": "2999-01-01"}, "cannot be in the future"),
         ({"first_name": "Odette", "last_name": "Roche", "email": "o.r@example.net",
           "phone": "<script>"}, "digits only"),
+        ({"first_name": "Odette", "last_name": "Roche", "email": "o.r@example.net",
+          "conditions": ["copd", "scurvy"]}, "Tick conditions from the list."),
     ],
 )
 def test_bad_input_gets_a_message_and_stores_nothing(demo_actions, db, data, message):

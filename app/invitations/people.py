@@ -94,12 +94,13 @@ def _join_team(db: Session, patient: Patient, professional: Professional, by: Ac
 
 
 def invite_patient(db: Session, invitee: Invitee, by: Account, professional: Professional,
-                   birth_date: date | None, phone: str) -> Invited:
+                   birth_date: date | None, phone: str, conditions: Iterable[str] = ()) -> Invited:
     """Open a carnet for a new patient, with ``professional`` (``by``) in its care team: its
-    referent if they coordinate care."""
+    referent if they coordinate care; ``conditions`` choose the questionnaires offered."""
     _existing(db, invitee)
     account = _new_account(db, invitee, Role.PATIENT)
-    patient = Patient(account_id=account.id, birth_date=birth_date, phone=phone)
+    patient = Patient(account_id=account.id, birth_date=birth_date, phone=phone,
+                      conditions=list(dict.fromkeys(conditions)))
     db.add(patient)
     db.flush()
     _join_team(db, patient, professional, by, TeamRole.REFERENT

@@ -57,7 +57,7 @@ def new_patient():
     """A professional opens a carnet for a patient and invites them."""
     return _invited(InvitationKind.PATIENT, PatientForm, lambda form: people.invite_patient(
         get_session(), form.invitee(), g.account, own_professional(g.account),
-        form.birth_date.data, form.phone.data or ""))
+        form.birth_date.data, form.phone.data or "", form.conditions.data or []))
 
 
 @bp.route("/carnet/<int:patient_id>/team/invite", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, Response, current_app, g
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from .config import sqlalchemy_url
@@ -45,6 +46,19 @@ def get_session() -> Session:
     if "db" not in g:
         g.db = Session(current_app.extensions["carnet.engine"], expire_on_commit=False)
     return g.db
+
+
+def ids_in(db: Session, column, ids) -> sa.ColumnElement[bool]:
+    """``column IN ids`` for a list of integer ids that may be long (a GP's 300 carnets): on
+    PostgreSQL ``= ANY`` of one array parameter, where an IN renders and sends one
+    parameter per id (a fifth of the inbox's time went to that); elsewhere an IN."""
+    ids = list(ids)
+    if db.get_bind().dialect.name == "postgresql":
+        return column == sa.func.any(sa.bindparam(None, ids, type_=_INTEGERS))
+    return column.in_(ids)
+
+
+_INTEGERS = postgresql.ARRAY(sa.Integer)
 
 
 def commit_request(response: Response) -> Response:

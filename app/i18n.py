@@ -7,13 +7,40 @@ from functools import cache
 
 from babel import Locale
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+from flask_babel import (
+    Babel,
+    Domain,
+    format_date,
+    format_datetime,
+    format_time,
+    get_locale,
+)
 
 # Carnet's English is British — the day before the month, a 24-hour clock, as its own hints
 # say ("31/12/2026", "14:30") — where Babel's "en" is American: dates and times are laid out
 # as in these locales (the words, such as the names of months, stay the reader's language's).
 LAID_OUT_AS = {"en": "en_GB"}
 NAMED = ("short", "medium", "long", "full")
+
+
+class _Domain(Domain):
+    """The catalogue kept for the request beside the locale it was found for.
+
+    Flask-Babel looks the locale and the catalogue up again for every string (three context
+    look-ups and a locale name each time): a patient's home translates a hundred strings, and
+    that was a tenth of its time. A ``force_locale`` block sets another locale, so it gets
+    its own catalogue; outside a request, Flask-Babel's own way.
+    """
+
+    def get_translations(self):
+        babel = g.__dict__.get("_flask_babel") if g else None
+        locale = getattr(babel, "babel_locale", None)
+        if locale is None:  # the first string of the request: the locale is chosen here
+            return super().get_translations()
+        kept = getattr(babel, "carnet_translations", None)
+        if kept is None or kept[0] is not locale:
+            kept = babel.carnet_translations = (locale, super().get_translations())
+        return kept[1]
 
 
 def select_locale() -> str:
@@ -68,6 +95,15 @@ def moment_text(value: datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
-    Babel(app, locale_selector=select_locale)
+    babel = Babel(app, locale_selector=select_locale)
+    with app.app_context():
+        domain = babel.domain_instance = _Domain(domain=babel.domain)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
+

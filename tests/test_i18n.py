@@ -99,3 +99,20 @@ def test_the_compiled_french_catalog_is_used(app):
 
     with app.test_request_context("/"), force_locale("fr"):
         assert gettext("Sign out") == "Se déconnecter"
+
+
+def test_the_catalogue_kept_for_a_request_follows_a_forced_locale(app):
+    """A request keeps its catalogue (app/i18n.py); a push built inside it for someone who
+    reads another language (force_locale) still gets that language, in Python and in a
+    template, and the request its own again afterwards."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    def both() -> tuple[str, str]:
+        return gettext("Sign out"), render_template_string('{{ _("Sign out") }}')
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert both() == ("Se déconnecter", "Se déconnecter")
+        with force_locale("en"):
+            assert both() == ("Sign out", "Sign out")
+        assert both() == ("Se déconnecter", "Se déconnecter")

@@ -66,10 +66,14 @@ def load_account() -> None:
             _clear_cookie()
         return
     db = get_session()
-    found = db.exec(select(AccountSession, Account)  # one round trip, on every request
+    # One round trip on every request, which also brings the account's carnet or
+    # professional record (own_patient, own_professional), each at most one row.
+    found = db.exec(select(AccountSession, Account, Patient, Professional)
                     .join(Account, col(Account.id) == AccountSession.account_id)
+                    .outerjoin(Patient, col(Patient.account_id) == Account.id)
+                    .outerjoin(Professional, col(Professional.account_id) == Account.id)
                     .where(AccountSession.token_hash == _hash(token))).first()
-    row, account = found if found is not None else (None, None)
+    row, account, patient, professional = found if found is not None else (None,) * 4
     if (
         row is None
         or account is None
@@ -89,6 +93,7 @@ def load_account() -> None:
         session["seen"] = now
     g.account = account
     g.account_session = row
+    g.own = {Patient: patient, Professional: professional}
 
 
 def _clear_cookie() -> None:
@@ -132,6 +137,7 @@ def sign_in(account: Account, verified: bool = False) -> None:
     account.last_seen_at = started
     db.commit()
     g.account, g.account_session = account, row
+    g.pop("own", None)  # what load_account found was another account's
 
 
 def sign_out() -> None:
@@ -142,6 +148,7 @@ def sign_out() -> None:
     else:
         _clear_cookie()
     g.account = g.account_session = None
+    g.pop("own", None)
 
 
 def end_other_sessions(account: Account) -> None:
@@ -238,17 +245,19 @@ def require_role(*roles: Role) -> Account:
     return account
 
 
+def _own(account: Account | None, role: Role, model):
+    if account is None or account.role != role:
+        return None
+    if account is g.get("account") and "own" in g:  # found with the session
+        return g.own[model]
+    return get_session().exec(select(model).where(model.account_id == account.id)).first()
+
+
 def own_patient(account: Account | None) -> Patient | None:
     """The carnet that belongs to ``account``, when it is a patient's."""
-    if account is None or account.role != Role.PATIENT:
-        return None
-    return get_session().exec(select(Patient).where(Patient.account_id == account.id)).first()
+    return _own(account, Role.PATIENT, Patient)
 
 
 def own_professional(account: Account | None) -> Professional | None:
     """The professional record of ``account``, when it is a professional's."""
-    if account is None or account.role != Role.PROFESSIONAL:
-        return None
-    return get_session().exec(
-        select(Professional).where(Professional.account_id == account.id)
-    ).first()
+    return _own(account, Role.PROFESSIONAL, Professional)

@@ -73,11 +73,28 @@ def record_reads(db: Session, actor: Account, reads: list[tuple[int, str]],
     if not reads:
         return
     now = utcnow()
-    db.connection().execute(sa.insert(AuditEvent.__table__), [
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement with two arrays: a page of 20 patients writes 60 lines, and
+        # executemany's per-row work was a quarter of the page's time.
+        connection.execute(_READS_FROM_ARRAYS, {
+            "patients": [patient_id for patient_id, _s in reads],
+            "sections": [section for _p, section in reads], "actor": actor.id,
+            "role": actor.role.value, "action": AuditAction.READ.value,
+            "object_type": object_type, "now": now})
+        return
+    connection.execute(sa.insert(AuditEvent.__table__), [
         {"patient_id": patient_id, "actor_account_id": actor.id, "actor_role": actor.role,
          "section": section, "action": AuditAction.READ, "allowed": True,
          "object_type": object_type, "object_id": None, "created_at": now}
         for patient_id, section in reads])
+
+
+_READS_FROM_ARRAYS = sa.text(
+    "INSERT INTO audit_event (patient_id, actor_account_id, actor_role, section, action,"
+    " allowed, object_type, object_id, created_at)"
+    " SELECT p, :actor, :role, s, :action, true, :object_type, NULL, :now"
+    " FROM unnest(CAST(:patients AS integer[]), CAST(:sections AS varchar[])) AS r(p, s)")
 
 
 def record_feed_read(db: Session, patient: Patient, owner: Account) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ..carnet.validation import InputError, too_long
+from ..db import ids_in
 from ..i18n import date_text, time_text
 from ..ids import parse_id
 from ..labels import label
@@ -357,7 +358,7 @@ def inbox_page(db: Session, patient_ids: list[int], start: Cursor | None, langua
         .join(author, author.id == SymptomReport.reported_by_account_id)
         .join(Patient, Patient.id == SymptomReport.patient_id)
         .join(owner, owner.id == Patient.account_id)
-        .where(col(SymptomReport.patient_id).in_(patient_ids),
+        .where(ids_in(db, col(SymptomReport.patient_id), patient_ids),
                col(SymptomReport.acknowledged_at).is_(None))
     )
     page = keyset_page(db, query, INBOX_ORDER,

@@ -142,18 +142,15 @@ def inbox():
     if professional is None:
         abort(404)
     db = get_session()
-    carnets = queries.carnets_of(db, professional)
-    policy.preload(db, g.account, carnets)
-    readable = {p.id: p for p in carnets
-                if policy.can(db, g.account, policy.READ, p, "symptoms")}
-    keyset = reports.inbox_page(db, list(readable), cursor(reports.INBOX_ORDER),
+    readable = policy.allowed(db, g.account, queries.carnets_of(db, professional),
+                              policy.READ, "symptoms")
+    keyset = reports.inbox_page(db, [p.id for p in readable], cursor(reports.INBOX_ORDER),
                                 reading.reader_language())
     record_reads(db, g.account, [(patient_id, "symptoms") for patient_id in sorted(
         {patient.id for _row, patient, _account in keyset.rows})])
-    may_acknowledge = {patient_id for patient_id, patient in readable.items()
-                       if policy.can(db, g.account, policy.MANAGE, patient, "symptoms")}
-    may_reply = {patient_id for patient_id, patient in readable.items()
-                 if policy.can(db, g.account, policy.WRITE, patient, "notes")}
+    may_acknowledge = {p.id for p in policy.allowed(db, g.account, readable, policy.MANAGE,
+                                                     "symptoms")}
+    may_reply = {p.id for p in policy.allowed(db, g.account, readable, policy.WRITE, "notes")}
     return render("symptoms/inbox.html", None, rows=keyset.rows, keyset=keyset,
                   may_acknowledge=may_acknowledge, may_reply=may_reply)
 

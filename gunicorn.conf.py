@@ -133,3 +133,12 @@ def post_fork(server, worker) -> None:
     with an empty pool, leaving the master's connections to the master (close=False)."""
     if server.cfg.preload_app:
         server.app.wsgi().extensions["carnet.engine"].dispose(close=False)
+
+
+def when_ready(server) -> None:
+    """Before the workers are forked: templates compiled and catalogues loaded once, in the
+    preloaded app they share (``app.warm_up``)."""
+    if server.cfg.preload_app:
+        from app import warm_up
+
+        warm_up(server.app.wsgi())

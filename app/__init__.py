@@ -73,6 +73,26 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Do once what each worker would do on its first requests: compile every template,
+    load each language's catalogue and Babel's data for its dates. gunicorn calls it in the
+    master before forking (``gunicorn.conf.py``), so that no worker's first page of each
+    kind waits for it (20–50 ms each, a hundred on a fresh worker's first pages)."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale, gettext
+
+    environment = app.jinja_env
+    for name in environment.list_templates(filter_func=lambda name: name.endswith(".html")):
+        environment.get_template(name)
+    with app.test_request_context("/"):
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                gettext("Sign out")
+                i18n.datetime_text(datetime.now(UTC))
+                i18n.moment_text(datetime.now(UTC))
+
+
 def _trust_proxies(app: Flask) -> None:
     """Behind CARNET_TRUSTED_PROXIES reverse proxies, the client's address and scheme are
     the ones the proxies forwarded: rate limits count per person, not per proxy, and HSTS

@@ -219,3 +219,14 @@ def test_jeanne_signs_in_and_reports_through_two_gunicorns(gunicorns, app, db, d
     assert "/sign-in" in paths and all("?" not in path for path in paths)
     assert all(entry["request_id"] and entry["client"] == "127.0.0.1" for entry in access)
     assert {entry["logger"] for entry in errors} >= {"gunicorn.error"}
+
+
+def test_the_master_compiles_every_template_before_forking(app):
+    """gunicorn's when_ready runs app.warm_up in the preloaded master: every page's template
+    is compiled there once, not on each worker's first request of it."""
+    from app import warm_up
+
+    names = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    warm_up(app)
+    compiled = {key[1] for key in app.jinja_env.cache}
+    assert len(names) > 50 and set(names) <= compiled

@@ -75,6 +75,7 @@ def form_value(value) -> str:
 
 
 def run_locust(cluster: Cluster, users: int, seconds: int, folder: Path) -> tuple[list, dict]:
+    """locust's rows, and the Server-Timing figures per page (``{"cpu"|"app": {page: [ms]}}``)."""
     (folder / "people.json").write_text(json.dumps(people(cluster)))
     env = {**os.environ, "CARNET_LOAD_PEOPLE": str(folder / "people.json"),
            "CARNET_LOAD_CPU": str(folder / "cpu.json")}
@@ -90,18 +91,26 @@ def run_locust(cluster: Cluster, users: int, seconds: int, folder: Path) -> tupl
     return rows, json.loads((folder / "cpu.json").read_text())
 
 
-def table(rows: list[dict], cpu: dict[str, list[float]]) -> list[str]:
-    lines = ["| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms | CPU ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def table(rows: list[dict], timing: dict[str, dict[str, list[float]]]) -> list[str]:
+    """One line per page: locust's figures (what the phone waited, through nginx), then
+    the app's own from Server-Timing (its CPU, and its wall time: CPU and PostgreSQL)."""
+    lines = ["| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms | app p99 ms "
+             "| CPU ms |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"], r["Type"])):
         name = row["Name"]
-        spent = cpu.get(f"{row['Type']} {name}") or (
-            [x for values in cpu.values() for x in values] if name == "Aggregated" else [])
+        spent, inside = ([x for values in timing[kind].values() for x in values]
+                         if name == "Aggregated" else timing[kind].get(f"{row['Type']} {name}")
+                         for kind in ("cpu", "app"))
         shown = f"{name} ({row['Type']})" if name == "sign in" else name
         lines.append(
             f"| {shown} | {row['Request Count']} | {row['Failure Count']} | "
             f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | {row['99%']} | "
-            f"{statistics.mean(spent):.2f} |" if spent else "| – |")
+            f"{_p99(inside):.0f} | {statistics.mean(spent):.2f} |" if spent else "| – |")
     return lines
 
 
@@ -117,11 +126,12 @@ def main() -> None:
     with Cluster(territory=args.territory, keep=args.keep) as cluster:
         for line in cluster.check_instances_share():
             print("ok:", line)
-        rows, cpu = run_locust(cluster, args.users, args.seconds, folder)
+        rows, timing = run_locust(cluster, args.users, args.seconds, folder)
     print(f"\n{args.users} users for {args.seconds} s, territory of {args.territory} patients, "
           f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
           f"Python {platform.python_version()}\n")
-    print("\n".join(table(rows, cpu)))
+    print("\n".join(table(rows, timing)))
+    cpu = timing["cpu"]
     home, hello = cpu.get("GET home (Jeanne)"), cpu.get("GET hello (bare route)")
     if home and hello:
         ratio = statistics.mean(hello) / statistics.mean(home)

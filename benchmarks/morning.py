@@ -21,16 +21,18 @@ from locust import FastHttpUser, between, events, task
 
 PEOPLE = json.loads(open(os.environ["CARNET_LOAD_PEOPLE"]).read())  # noqa: SIM115
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
-CPU = re.compile(r"cpu;dur=([0-9.]+)")
+TIMING = re.compile(r"cpu;dur=([0-9.]+), app;dur=([0-9.]+)")
 cpu_ms: dict[str, list[float]] = defaultdict(list)
+app_ms: dict[str, list[float]] = defaultdict(list)
 
 
 @events.request.add_listener
 def _count_cpu(request_type, name, response, exception, **_) -> None:
     if exception is None and response is not None:
-        found = CPU.search(response.headers.get("Server-Timing") or "")
+        found = TIMING.search(response.headers.get("Server-Timing") or "")
         if found:
             cpu_ms[f"{request_type} {name}"].append(float(found.group(1)))
+            app_ms[f"{request_type} {name}"].append(float(found.group(2)))
 
 
 @events.spawning_complete.add_listener
@@ -38,12 +40,13 @@ def _forget_warm_up(**_) -> None:
     """Every user is in: start counting afresh, as locust does with --reset-stats (each
     gunicorn worker has compiled its templates and filled its caches by now)."""
     cpu_ms.clear()
+    app_ms.clear()
 
 
 @events.quitting.add_listener
 def _write_cpu(environment, **_) -> None:
     with open(os.environ["CARNET_LOAD_CPU"], "w") as out:
-        json.dump(cpu_ms, out)
+        json.dump({"cpu": cpu_ms, "app": app_ms}, out)
 
 
 class Person(FastHttpUser):

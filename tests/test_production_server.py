@@ -76,6 +76,12 @@ class Server:
                 time.sleep(0.05)
         pytest.fail(f"gunicorn did not answer within 30 s:\n{self.error_log.read_text()}")
 
+    def kill(self) -> None:
+        """kill -9 of the master and its workers, as when a machine fails."""
+        subprocess.run(["pkill", "-KILL", "-P", str(self.process.pid)], check=False)
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
         """A graceful stop (TERM): the workers finish their requests, write, and exit."""
         if self.process.poll() is None:
@@ -204,6 +210,23 @@ def test_jeanne_signs_in_and_reports_through_two_gunicorns(gunicorns, app, db, d
     forged = _browser().get(f"{one.base}/sign-in?from=mail", timeout=10,
                             headers={"X-Forwarded-Proto": "https"})
     assert forged.status_code == 200 and "Strict-Transport-Security" not in forged.headers
+
+    # Instance two dies (kill -9) before the phone saw its answer to a report: the phone's
+    # queue sends the same report again (same client id), which the proxy hands to
+    # instance one. Stored once, and the session lives on.
+    fields = report_form(db)
+    sent = phone.browser.post(two.base + form,
+                              data={**fields, "csrf_token": phone.to(two).csrf(form)},
+                              timeout=10)
+    assert sent.status_code == 200
+    two.kill()
+    again = phone.browser.post(one.base + form,
+                               data={**fields, "csrf_token": phone.to(one).csrf(form)},
+                               timeout=10)
+    assert again.status_code == 200 and again.url.endswith("/sent")
+    db.expire_all()
+    assert len(db.exec(select(SymptomReport).where(
+        SymptomReport.client_id == fields["client_id"])).all()) == 1
 
     for server in gunicorns:  # every line written: JSON, no token, no query string…
         server.stop()

@@ -36,7 +36,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 	$(PYBABEL) compile --statistics -d translations -l $*
 
 .PHONY: assets
-assets: $(STAMP) node_modules/.package-lock.json
+assets: $(STAMP) node_modules/.package-lock.json $(MO_FILES)
 	$(FLASK) assets
 
 run: setup

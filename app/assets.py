@@ -28,7 +28,15 @@ from pathlib import Path
 
 import brotli
 import click
-from flask import Flask, current_app, has_app_context, request, send_from_directory, url_for
+from flask import (
+    Flask,
+    current_app,
+    has_app_context,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from werkzeug.security import safe_join
 
 HTMX_SOURCE = Path("node_modules/htmx.org/dist/htmx.min.js")
@@ -189,6 +197,29 @@ def init_app(app: Flask) -> None:
     app.view_functions["static"] = send_static
 
 
+TITLE = "Carnet is resting for a moment"
+
+
+def write_unavailable_pages(app: Flask, static: Path) -> list[Path]:
+    """``static/errors/unavailable.<language>.html``: the page nginx shows, in the reader's
+    language, when no instance answers (``deploy/nginx.conf``); the files that changed."""
+    from flask_babel import force_locale, gettext
+
+    written = []
+    (static / "errors").mkdir(exist_ok=True)
+    for language in app.config["LANGUAGES"]:
+        with app.test_request_context("/"), force_locale(language):
+            if language != "en" and gettext(TITLE) == TITLE:  # Flask-Babel would say nothing
+                raise click.ClickException(
+                    f"no {language} catalogue: pybabel compile -d translations, then again")
+            page = render_template("errors/unavailable.html").encode()
+        target = static / "errors" / f"unavailable.{language}.html"
+        if not (target.exists() and target.read_bytes() == page):
+            target.write_bytes(page)
+            written.append(target)
+    return written
+
+
 @click.command("assets")
 def assets_command() -> None:
     """Copy the pinned htmx into static/vendor, render the PNG icons, precompress."""
@@ -197,6 +228,8 @@ def assets_command() -> None:
     else:
         root = Path(__file__).resolve().parent.parent
     written = build_assets(root)
+    if has_app_context():
+        written += write_unavailable_pages(current_app._get_current_object(), root / "static")
     for path in written:
         click.echo(f"wrote {path.relative_to(root)}")
     if not written:

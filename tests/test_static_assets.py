@@ -125,3 +125,20 @@ def test_the_service_worker_keeps_the_urls_the_pages_ask_for(client, demo_action
     assert 'importScripts(ASSETS["js/report-queue.js"])' in source
     for url in kept:
         assert client.get(url).headers["Cache-Control"] == IMMUTABLE, url
+
+
+def test_the_page_nginx_shows_when_no_instance_answers_is_written_in_each_language(app,
+                                                                                   tmp_path):
+    """`flask --app app assets` writes the page of deploy/nginx.conf's error_page for 502
+    and 504, once per language; written again only when it changes."""
+    from app.assets import write_unavailable_pages
+
+    written = write_unavailable_pages(app, tmp_path)
+    pages = {path.name: path.read_text() for path in written}
+    assert set(pages) == {"unavailable.fr.html", "unavailable.en.html"}
+    assert '<html lang="fr">' in pages["unavailable.fr.html"]
+    assert "Carnet fait une petite pause" in pages["unavailable.fr.html"]
+    assert "Carnet is resting for a moment" in pages["unavailable.en.html"]
+    assert "/static/css/carnet.css?v=" in pages["unavailable.en.html"]
+    assert "<script" not in "".join(pages.values())
+    assert write_unavailable_pages(app, tmp_path) == []

@@ -72,7 +72,9 @@ class Server:
             try:
                 if _browser().get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            # Refused before the socket is bound; no answer while the master warms the
+            # app up (gunicorn.conf.py's when_ready), before it forks its workers.
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.05)
         pytest.fail(f"gunicorn did not answer within 30 s:\n{self.error_log.read_text()}")
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col, select
 
 from ..db import get_session
-from ..models import Account, AccountSession, Patient, Professional, Role
+from ..models import Account, AccountSession, CarnetVisit, Patient, Professional, Role
 from ..types import utcnow
 
 # Requests that never need to know who is signed in (demo.hello: the load benchmark's bare
@@ -67,13 +67,16 @@ def load_account() -> None:
         return
     db = get_session()
     # One round trip on every request, which also brings the account's carnet or
-    # professional record (own_patient, own_professional), each at most one row.
-    found = db.exec(select(AccountSession, Account, Patient, Professional)
+    # professional record (own_patient, own_professional) and a patient's visit of her own
+    # carnet (notes.visit, on her home), each at most one row.
+    found = db.exec(select(AccountSession, Account, Patient, Professional, CarnetVisit)
                     .join(Account, col(Account.id) == AccountSession.account_id)
                     .outerjoin(Patient, col(Patient.account_id) == Account.id)
                     .outerjoin(Professional, col(Professional.account_id) == Account.id)
+                    .outerjoin(CarnetVisit, (col(CarnetVisit.patient_id) == Patient.id)
+                               & (col(CarnetVisit.account_id) == Account.id))
                     .where(AccountSession.token_hash == _hash(token))).first()
-    row, account, patient, professional = found if found is not None else (None,) * 4
+    row, account, patient, professional, visit = found if found is not None else (None,) * 5
     if (
         row is None
         or account is None
@@ -93,7 +96,7 @@ def load_account() -> None:
         session["seen"] = now
     g.account = account
     g.account_session = row
-    g.own = {Patient: patient, Professional: professional}
+    g.own = {Patient: patient, Professional: professional, CarnetVisit: visit}
 
 
 def _clear_cookie() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import g
 from sqlmodel import Session, col, func, select
 
 from ..models import Account, CarnetVisit, Note, NotificationKind, Patient
@@ -61,8 +62,13 @@ def visit(db: Session, account: Account, patient: Patient) -> CarnetVisit:
     but a few minutes of when the visit was last seen going on.
     """
     now = utcnow()
-    row = db.exec(select(CarnetVisit).where(CarnetVisit.account_id == account.id,
-                                            CarnetVisit.patient_id == patient.id)).first()
+    # A patient's visit of her own carnet came with her session (auth.session.load_account).
+    own = g.get("own") if account is g.get("account") else None
+    if own is not None and own[Patient] is patient:
+        row = own[CarnetVisit]
+    else:
+        row = db.exec(select(CarnetVisit).where(CarnetVisit.account_id == account.id,
+                                                CarnetVisit.patient_id == patient.id)).first()
     if row is None:
         row = CarnetVisit(account_id=account.id, patient_id=patient.id, last_visit_at=now,
                           changes_since=None, notes_read_at=None)

@@ -53,6 +53,19 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Built once: on every signed-in request, building the statement and its cache key cost
+# more than running it.
+_SESSION_QUERY = (
+    select(AccountSession, Account, Patient, Professional, CarnetVisit)
+    .join(Account, col(Account.id) == AccountSession.account_id)
+    .outerjoin(Patient, col(Patient.account_id) == Account.id)
+    .outerjoin(Professional, col(Professional.account_id) == Account.id)
+    .outerjoin(CarnetVisit, (col(CarnetVisit.patient_id) == Patient.id)
+               & (col(CarnetVisit.account_id) == Account.id))
+    .where(AccountSession.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def load_account() -> None:
     """Set ``g.account`` (and ``g.account_session``) from the cookie's session, ending the
     session if it is unknown, ended, idle or too old."""
@@ -69,13 +82,7 @@ def load_account() -> None:
     # One round trip on every request, which also brings the account's carnet or
     # professional record (own_patient, own_professional) and a patient's visit of her own
     # carnet (notes.visit, on her home), each at most one row.
-    found = db.exec(select(AccountSession, Account, Patient, Professional, CarnetVisit)
-                    .join(Account, col(Account.id) == AccountSession.account_id)
-                    .outerjoin(Patient, col(Patient.account_id) == Account.id)
-                    .outerjoin(Professional, col(Professional.account_id) == Account.id)
-                    .outerjoin(CarnetVisit, (col(CarnetVisit.patient_id) == Patient.id)
-                               & (col(CarnetVisit.account_id) == Account.id))
-                    .where(AccountSession.token_hash == _hash(token))).first()
+    found = db.exec(_SESSION_QUERY, params={"token_hash": _hash(token)}).first()
     row, account, patient, professional, visit = found if found is not None else (None,) * 5
     if (
         row is None

@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .assets import asset
@@ -98,11 +99,12 @@ def manifest():
         "name": _("Carnet — my care notebook"),
         "short_name": "Carnet",
         "description": _("My care team, my care plan, my appointments and how I feel."),
-        "lang": str(g.get("locale") or "fr"),
+        "lang": str(get_locale()),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",
-        "orientation": "portrait",
+        # No "orientation": a phone on a stand, or a tablet, may be held either way (WCAG
+        # 1.3.4).
         "theme_color": "#0f5e6b",
         "background_color": "#ffffff",
         "icons": [

@@ -7,6 +7,8 @@ import struct
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,3 +59,11 @@ def test_htmx_is_served_from_our_own_static_folder(signed_in, jeanne_id):
         line for line in page.splitlines() if "<script" in line or "stylesheet" in line
     )
     assert signed_in("jeanne").get(htmx).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_manifest_speaks_the_visitors_language_and_turns_with_the_phone(client, language):
+    manifest = client.get("/manifest.webmanifest",
+                          headers={"Accept-Language": language}).get_json(force=True)
+    assert manifest["lang"] == language
+    assert "orientation" not in manifest  # a phone on a stand, a tablet (WCAG 1.3.4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
 import brotli
 import pytest
@@ -142,3 +143,11 @@ def test_the_page_nginx_shows_when_no_instance_answers_is_written_in_each_langua
     assert "/static/css/carnet.css?v=" in pages["unavailable.en.html"]
     assert "<script" not in "".join(pages.values())
     assert write_unavailable_pages(app, tmp_path) == []
+
+
+def test_the_style_sheet_lays_out_by_reading_direction_not_by_side():
+    """Margins, borders, offsets and alignment are logical (inline-start/end), so that a
+    right-to-left page mirrors by itself: no physical left or right is left in the CSS."""
+    css = (Path(__file__).resolve().parent.parent / "static" / "css" / "carnet.css").read_text()
+    physical = re.findall(r"[\w-]*\b(?:left|right)\b[\w-]*\s*:|:\s*(?:left|right)\b", css)
+    assert physical == []

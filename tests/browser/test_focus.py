@@ -1,0 +1,47 @@
+"""Keyboard focus on a phone: never hidden behind the fixed bottom navigation (WCAG 2.4.11).
+
+Jeanne's longest pages, at 360 × 800, are walked with Tab from top to bottom: every element
+that takes the focus must end up wholly above the navigation (``scroll-padding-bottom`` in
+``static/css/carnet.css``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ..carnet_actions import carnet_id
+from .conftest import assert_accessible, new_context, sign_in_by_demo
+
+FOCUSED = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const box = element.getBoundingClientRect();
+  return {bottom: box.bottom, top: box.top, inNav: !!element.closest(".bottom-nav"),
+          what: element.outerHTML.slice(0, 100)};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_of", ["plan", "consent"])
+def test_keyboard_focus_is_never_hidden_behind_the_bottom_navigation(browser, live_server, demo,
+                                                                     db, page_of):
+    # Reduced motion: the scroll to each stop is immediate, so it is measured where it ends.
+    context = new_context(browser, live_server.url, viewport={"width": 360, "height": 800},
+                          reduced_motion="reduce")
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.goto(f"/carnet/{carnet_id(db, 'jeanne')}/{page_of}")
+    assert_accessible(page)
+    navigation_top = page.locator(".bottom-nav").bounding_box()["y"]
+    stops, hidden = 0, []
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None or (stops and "skip-link" in focused["what"]):
+            break  # back at the top: every stop was seen
+        stops += 1
+        if not focused["inNav"] and focused["bottom"] > navigation_top:
+            hidden.append(focused["what"])
+    context.close()
+    assert stops > 20, stops  # the walk went down the page
+    assert hidden == []

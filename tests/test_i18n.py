@@ -116,3 +116,15 @@ def test_the_catalogue_kept_for_a_request_follows_a_forced_locale(app):
         with force_locale("en"):
             assert both() == ("Sign out", "Sign out")
         assert both() == ("Se déconnecter", "Se déconnecter")
+
+
+def test_the_french_says_both_words_where_it_once_bracketed_an_ending():
+    """"Infirmier(ère)" is read letter by letter by a screen reader and stumbles a reader
+    with low literacy: the catalogue says "infirmier ou infirmière" (plain French)."""
+    import re
+
+    with (ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    bracketed = [message.string for message in catalog if message.string and re.search(
+        r"\w\((?:e|es|ne|le|se|rice|ère|euse|trice|s)\)", str(message.string))]
+    assert bracketed == []

@@ -45,3 +45,29 @@ def test_keyboard_focus_is_never_hidden_behind_the_bottom_navigation(browser, li
     context.close()
     assert stops > 20, stops  # the walk went down the page
     assert hidden == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("locale", "error"), [("en", "Error:"), ("fr", "Erreur\u00a0:")])
+def test_a_form_sent_back_with_errors_takes_the_focus_and_says_so_in_the_title(
+        browser, live_server, demo, locale, error):
+    """Dr Lefèvre sends the new-patient form empty: the page that comes back says "Error" in
+    its title and puts the focus on the line that says what to correct, whose fields are
+    each linked to their message (WCAG 3.3.1, 4.1.3)."""
+    context = new_context(browser, live_server.url, locale=locale)
+    page = context.new_page()
+    sign_in_by_demo(page, "Paul Lefèvre")
+    page.goto("/patients/new")
+    title = page.title()
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    assert page.title() == f"{error} {title}"
+    focused = page.evaluate("() => document.activeElement.hasAttribute('data-error-summary')")
+    assert focused
+    invalid = page.locator("[aria-invalid=true]")
+    assert invalid.count() >= 3  # first name, last name, e-mail
+    for field in invalid.all():
+        described = field.get_attribute("aria-describedby").split()
+        assert any(page.locator(f"#{name}.field-error").count() == 1 for name in described)
+    assert_accessible(page)
+    context.close()

@@ -71,3 +71,30 @@ def test_a_form_sent_back_with_errors_takes_the_focus_and_says_so_in_the_title(
         assert any(page.locator(f"#{name}.field-error").count() == 1 for name in described)
     assert_accessible(page)
     context.close()
+
+
+@pytest.mark.browser
+def test_in_high_contrast_the_chosen_value_and_the_current_page_still_show(browser, live_server,
+                                                                          demo, db):
+    """With forced colours (a contrast theme) the system replaces every colour: the chosen
+    value of a 0–10 scale and the current navigation item must still differ from the others."""
+    context = new_context(browser, live_server.url, forced_colors="active")
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.goto(f"/carnet/{carnet_id(db, 'jeanne')}/symptoms/new")
+    assert page.evaluate("() => matchMedia('(forced-colors: active)').matches")
+    scale = page.locator(".scale").first
+    scale.locator(".scale__option").nth(3).click()
+    looks = scale.locator(".scale__option span").evaluate_all(
+        "spans => spans.map(s => getComputedStyle(s).backgroundColor)")
+    assert looks[3] != looks[2] and looks[3] != looks[4] and looks[2] == looks[4]
+    assert_accessible(page)
+    page.goto(f"/carnet/{carnet_id(db, 'jeanne')}/plan")
+    items = page.locator(".bottom-nav a").evaluate_all(
+        "links => links.map(a => [a.getAttribute('aria-current'),"
+        " getComputedStyle(a).borderTopWidth, getComputedStyle(a).textDecorationLine])")
+    current = [look[1:] for look in items if look[0] == "page"]
+    others = {tuple(look[1:]) for look in items if look[0] != "page"}
+    assert len(current) == 1 and tuple(current[0]) not in others
+    assert_accessible(page)
+    context.close()

@@ -98,3 +98,33 @@ def test_in_high_contrast_the_chosen_value_and_the_current_page_still_show(brows
     assert len(current) == 1 and tuple(current[0]) not in others
     assert_accessible(page)
     context.close()
+
+
+BIG_TEXT = "html { font-size: 200% !important; }"  # the browser's text size at 200 %, not zoom
+
+
+@pytest.mark.browser
+def test_at_200_percent_text_on_a_320_px_phone_no_page_of_jeannes_scrolls_sideways(
+        browser, live_server, demo, db):
+    """Large text (WCAG 1.4.4, 1.4.10): every page of the patient's journey reflows."""
+    context = new_context(browser, live_server.url, viewport={"width": 320, "height": 640},
+                          bypass_csp=True)  # the test's own style sheet below
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    page.goto(f"{carnet}/understand")
+    understand_page = page.locator("main a[href*='/understand/']").first.get_attribute("href")
+    sideways = {}
+    for path in ["/", f"{carnet}/plan", f"{carnet}/symptoms/new", f"{carnet}/appointments",
+                 f"{carnet}/team", f"{carnet}/notes", f"{carnet}/consent", f"{carnet}/who-saw",
+                 f"{carnet}/understand", understand_page, f"{carnet}/symptoms", "/me/"]:
+        page.goto(path)
+        page.add_style_tag(content=BIG_TEXT)
+        assert page.evaluate("() => getComputedStyle(document.body).fontSize") == "32px"
+        over = page.evaluate("() => document.documentElement.scrollWidth"
+                             " - document.documentElement.clientWidth")
+        if over > 0:
+            sideways[path] = over
+        assert_accessible(page)
+    context.close()
+    assert sideways == {}

@@ -128,3 +128,17 @@ def test_the_french_says_both_words_where_it_once_bracketed_an_ending():
     bracketed = [message.string for message in catalog if message.string and re.search(
         r"\w\((?:e|es|ne|le|se|rice|ère|euse|trice|s)\)", str(message.string))]
     assert bracketed == []
+
+
+def test_english_dates_are_british_day_month_year_and_24_hour(app):
+    """Babel's "en" is American ("December 1, 2026, 2:30 PM"): Carnet's English pages lay
+    dates and times out as en-GB, in Paris time."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    moment = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)  # 14:30 in Paris
+    template = app.jinja_env.from_string(
+        "{{ when|date('full') }} | {{ when|date('short') }} | {{ when|time }}")
+    with app.test_request_context("/"), force_locale("en"):
+        assert template.render(when=moment) == "Tuesday, 1 December 2026 | 01/12/2026 | 14:30"

@@ -5,6 +5,7 @@ another device, and what is shown once never travels in the cookie."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,29 @@ def test_pages_tell_the_service_worker_whose_session_they_belong_to(demo_actions
 
     demo_actions.sign_in("jeanne")  # a new session: another marker
     assert demo_actions.client.get("/me/").headers["X-Carnet-Session"] != marker
+
+
+def test_a_professional_is_warned_before_the_idle_end_and_may_stay(demo_actions):
+    """WCAG 2.2.1: a professional's page knows when the session ends for want of activity
+    (app.js warns two minutes before); "Stay signed in" posts /session/keep, which counts as
+    activity. A patient's session lasts days: no warning."""
+    client = demo_actions.client
+    demo_actions.sign_in("jeanne")
+    assert 'id="idle-warning"' not in client.get("/").get_data(as_text=True)
+
+    demo_actions.sign_in("lefevre")
+    page = client.get("/patients").get_data(as_text=True)
+    ends_in, idle = (int(n) for n in re.search(
+        r'id="idle-warning"[^>]*data-ends-in="(\d+)" data-idle="(\d+)"', page).groups())
+    assert idle == 30 * 60 and idle - 5 <= ends_in <= idle
+    with client.session_transaction() as cookie:
+        # Seen 45 s ago: under a minute, a request does not move "seen" (nor the cookie).
+        cookie["seen"] = int(time.time()) - 45
+    page = client.get("/patients").get_data(as_text=True)
+    assert idle - 50 <= int(re.search(r'data-ends-in="(\d+)"', page).group(1)) <= idle - 44
+
+    token = demo_actions.csrf_token("/patients")
+    assert client.post("/session/keep").status_code == 400  # no CSRF token
+    assert client.post("/session/keep", headers={"X-CSRFToken": token}).status_code == 204
+    with client.session_transaction() as cookie:
+        assert int(time.time()) - cookie["seen"] <= 2

@@ -219,6 +219,22 @@ def session_marker(response: Response) -> Response:
     return response
 
 
+def idle_warning() -> tuple[int, int] | None:
+    """(seconds left before this session ends for want of activity, the whole idle time),
+    on the pages of someone whose session ends after minutes (professionals: 30): their
+    page warns them before it happens and lets them stay (WCAG 2.2.1). None for others."""
+    account = g.get("account")
+    if account is None or g.get("account_session") is None or account.role in PERSONAL_ROLES:
+        return None
+    idle = idle_timeout(account)
+    return max(0, int(session.get("seen", time.time())) + idle - int(time.time())), idle
+
+
+def keep_alive() -> None:
+    """Count this moment as activity: "Stay signed in" on the idle warning."""
+    session["seen"] = int(time.time())
+
+
 def recently_verified() -> bool:
     """Did this session prove its passkey (or a recovery code) within the last 5 minutes?"""
     return int(time.time()) - int(session.get("verified_at", 0)) <= REVERIFY_AFTER_SECONDS

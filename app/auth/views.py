@@ -21,7 +21,7 @@ from ..models import ChallengePurpose
 from ..security import limiter
 from . import bp, passkeys, recovery
 from .invitations import InvitationError, usable_invitation
-from .session import session_binding, sign_in, sign_out
+from .session import keep_alive, login_required, session_binding, sign_in, sign_out
 
 # One budget for every way of signing in from one client.
 sign_in_limit = limiter.shared_limit(lambda: current_app.config["CARNET_SIGN_IN_LIMIT"],
@@ -93,6 +93,14 @@ def sign_in_with_recovery_code():
     flash(_("You are signed in with a recovery code. Create a new passkey now: "
             "each code works only once."))
     return redirect(url_for("auth.security"))
+
+
+@bp.post("/session/keep")
+@login_required
+def keep_session():
+    """The idle warning's "Stay signed in": the session goes on (JavaScript only, 204)."""
+    keep_alive()
+    return "", 204
 
 
 @bp.post("/sign-out", endpoint="sign_out")

@@ -65,6 +65,38 @@
     }
   });
 
+  // A professional's session ends after a while without activity: two minutes before, the
+  // page says so and offers to stay (WCAG 2.2.1); when it has ended, the page reloads onto
+  // the sign-in page. Each answer from the server (a page, an htmx swap) counts as activity.
+  var idleWarning = document.getElementById("idle-warning");
+  if (idleWarning) {
+    var WARN_BEFORE = 120;
+    var idleTimers = [];
+    var scheduleIdle = function (seconds) {
+      idleTimers.forEach(window.clearTimeout);
+      idleWarning.hidden = true;
+      idleTimers = [
+        window.setTimeout(function () {
+          idleWarning.hidden = false;
+          idleWarning.querySelector("[data-keep-session]").focus();
+        }, Math.max(0, seconds - WARN_BEFORE) * 1000),
+        window.setTimeout(function () { window.location.reload(); }, (seconds + 1) * 1000)
+      ];
+    };
+    var idleSeconds = Number(idleWarning.getAttribute("data-idle"));
+    idleWarning.querySelector("[data-keep-session]").addEventListener("click", function () {
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      fetch("/session/keep", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRFToken": meta ? meta.content : "" }
+      }).then(function (answer) {
+        if (answer.ok) scheduleIdle(idleSeconds); else window.location.reload();
+      }, function () { /* offline: the warning stays */ });
+    });
+    document.addEventListener("htmx:afterRequest", function () { scheduleIdle(idleSeconds); });
+    scheduleIdle(Number(idleWarning.getAttribute("data-ends-in")));
+  }
+
   // The paper carnet's "Print" button (without JavaScript, the browser's own print works).
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();

@@ -8,6 +8,7 @@ that takes the focus must end up wholly above the navigation (``scroll-padding-b
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from ..carnet_actions import carnet_id
 from .conftest import assert_accessible, new_context, sign_in_by_demo
@@ -128,3 +129,27 @@ def test_at_200_percent_text_on_a_320_px_phone_no_page_of_jeannes_scrolls_sidewa
         assert_accessible(page)
     context.close()
     assert sideways == {}
+
+
+@pytest.mark.browser
+def test_dr_lefevre_is_warned_before_his_idle_session_ends_and_stays(browser, live_server, demo,
+                                                                    app, monkeypatch):
+    """WCAG 2.2.1: two minutes before the idle end the page says so, with the focus on "Stay
+    signed in"; staying keeps the session and hides the warning (here the idle time is
+    2 min 5 s, so the warning comes after 5 s)."""
+    monkeypatch.setitem(app.config, "CARNET_IDLE_PROFESSIONAL_SECONDS", 125)
+    context = new_context(browser, live_server.url, locale="en")
+    page = context.new_page()
+    sign_in_by_demo(page, "Paul Lefèvre")
+    page.goto("/patients")
+    warning = page.locator("#idle-warning")
+    expect(warning).to_be_hidden()
+    expect(warning).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("button", name="Stay signed in")).to_be_focused()
+    assert_accessible(page)
+    with page.expect_response("**/session/keep") as kept:
+        page.keyboard.press("Enter")
+    assert kept.value.status == 204
+    expect(warning).to_be_hidden()
+    assert page.goto("/patients").url.endswith("/patients")  # still signed in
+    context.close()

@@ -151,3 +151,4 @@ def test_the_style_sheet_lays_out_by_reading_direction_not_by_side():
     css = (Path(__file__).resolve().parent.parent / "static" / "css" / "carnet.css").read_text()
     physical = re.findall(r"[\w-]*\b(?:left|right)\b[\w-]*\s*:|:\s*(?:left|right)\b", css)
     assert physical == []
+    assert "hyphens: auto" not in css  # no word of body text split by the browser

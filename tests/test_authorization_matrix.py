@@ -139,6 +139,7 @@ ROUTES = {
     "POST /me/security/recovery-codes": "signed-in",
     "POST /me/security/verify/options": "signed-in",
     "POST /me/security/sign-out-everywhere": "signed-in",
+    "POST /session/keep": "signed-in",
     "GET /me/caregivers/invite": "a patient",
     "POST /me/caregivers/invite": "a patient",
     "GET /invitations/<int:invitation_id>": "owner",

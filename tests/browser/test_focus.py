@@ -153,3 +153,30 @@ def test_dr_lefevre_is_warned_before_his_idle_session_ends_and_stays(browser, li
     expect(warning).to_be_hidden()
     assert page.goto("/patients").url.endswith("/patients")  # still signed in
     context.close()
+
+
+STANDING_ALONE = """() => [...document.querySelectorAll("main a")].filter(link => {
+  const around = link.parentElement;
+  return around && around.textContent.trim() === link.textContent.trim()
+    && !link.closest(".timeline") && link.getBoundingClientRect().height > 0;
+}).map(link => [link.textContent.trim(), link.getBoundingClientRect().height])"""
+
+
+@pytest.mark.browser
+def test_a_link_that_stands_alone_is_a_44_px_target(browser, live_server, demo, db):
+    """WCAG 2.5.5: a link alone in its paragraph, item or heading ("Comprendre ma maladie",
+    an appointment's title) is 44 px tall on Jeanne's phone; a link in a sentence is not."""
+    context = new_context(browser, live_server.url, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    small, seen = [], 0
+    for path in ["/", f"{carnet}/plan", f"{carnet}/symptoms/new", f"{carnet}/appointments",
+                 f"{carnet}/notes", f"{carnet}/understand"]:
+        page.goto(path)
+        links = page.evaluate(STANDING_ALONE)
+        seen += len(links)
+        small += [(path, words, height) for words, height in links if height < 44]
+        assert_accessible(page)
+    context.close()
+    assert seen > 10 and small == []

@@ -45,6 +45,21 @@ def first_errors(form: FlaskForm) -> dict[str, str]:
     return {name: str(messages[0]) for name, messages in form.errors.items() if messages}
 
 
+
+class ConditionsField(SelectMultipleField):
+    """Ticks among the conditions Carnet follows (a page's, a patient's): any other value is
+    refused in words."""
+
+    def __init__(self, label, validators=None, **kwargs):
+        super().__init__(label, validators, validate_choice=False, choices=[
+            (condition.value, words) for condition, words in LABELS[Condition].items()],
+            **kwargs)
+
+    def pre_validate(self, form):
+        if not set(self.data or []) <= {condition.value for condition in Condition}:
+            raise ValidationError(_l("Tick conditions from the list."))
+
+
 class IdField(StringField):
     """An id the page sends back (a hidden field): ASCII digits that a row could have, or
     None; whoever reads it says what a missing or unknown one means."""
@@ -60,9 +75,7 @@ class PageForm(FlaskForm):
                                       _at_most(pages.TITLE_MAX)],
                         render_kw={"maxlength": pages.TITLE_MAX})
     # Rendered as ticks and radio buttons by the template.
-    conditions = SelectMultipleField(_l("Conditions it is about"), validate_choice=False,
-                                     choices=[(c.value, text) for c, text in
-                                              LABELS[Condition].items()])
+    conditions = ConditionsField(_l("Conditions it is about"))
     reading_level = SelectField(_l("Reading level"), validate_choice=False,
                                 default=ReadingLevel.STANDARD.value,
                                 choices=[(r.value, text) for r, text in
@@ -81,8 +94,6 @@ class PageForm(FlaskForm):
     def validate_conditions(self, field):
         if not field.data:
             raise ValidationError(_l("Tick at least one condition."))
-        if not set(field.data) <= {c.value for c in Condition}:
-            raise ValidationError(_l("Tick conditions from the list."))
 
     def validate_reading_level(self, field):
         if field.data not in {r.value for r in ReadingLevel}:

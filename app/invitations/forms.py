@@ -15,8 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..consent.forms import UntilField
+from ..content.forms import ConditionsField
 from ..labels import LABELS
-from ..models import SECTIONS, Condition, Profession
+from ..models import SECTIONS, Profession
 from ..types import utcnow
 from .people import Invitee
 
@@ -51,13 +52,7 @@ class PatientForm(PersonForm):
     birth_date = DateField(_l("Date of birth"), [Optional()])
     phone = StringField(_l("Phone"), PHONE)
     # Rendered as ticks; they choose the questionnaires the patient is offered.
-    conditions = SelectMultipleField(_l("Conditions followed"), validate_choice=False,
-                                     choices=[(c.value, text) for c, text in
-                                              LABELS[Condition].items()])
-
-    def validate_conditions(self, field):
-        if not set(field.data or []) <= {c.value for c in Condition}:
-            raise ValidationError(_l("Tick conditions from the list."))
+    conditions = ConditionsField(_l("Conditions followed"))
 
     def validate_birth_date(self, field):
         if field.data and field.data > utcnow().date():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from alembic import command
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -58,7 +59,7 @@ def invite_command(email: str, profession: str | None, editor: bool, first_name:
     from sqlmodel import Session, select
 
     from .auth.invitations import create_invitation, invitation_url
-    from .invitations.people import EmailTaken, Invitee, invite_professional, new_editor
+    from .invitations.people import Invitee, invite_professional, new_editor
     from .models import Account, InvitationKind, Passkey
 
     email = email.strip().lower()
@@ -67,19 +68,19 @@ def invite_command(email: str, profession: str | None, editor: bool, first_name:
         raise click.UsageError("Choose --professional or --editor, not both.")
     if opening and not (first_name.strip() and last_name.strip()):
         raise click.UsageError("A new account needs --first-name and --last-name.")
-    if opening and "@" not in email.strip("@"):
-        raise click.UsageError(f"{email} is not an e-mail address.")
+    if opening:
+        try:  # the check of the invitation forms (WTForms' Email uses it too)
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            raise click.UsageError(f"{email} is not an e-mail address.") from None
     with Session(current_app.extensions["carnet.engine"]) as db:
         account = db.exec(select(Account).where(Account.email == email)).first()
         if opening:
             if account is not None:
                 raise click.ClickException(f"An account already uses {email}.")
             invitee = Invitee(first_name, last_name, email)
-            try:
-                invited = (new_editor(db, invitee) if editor else invite_professional(
-                    db, invitee, None, Profession(profession), structure.strip(), ""))
-            except EmailTaken:
-                raise click.ClickException(f"An account already uses {email}.") from None
+            invited = (new_editor(db, invitee) if editor else invite_professional(
+                db, invitee, None, Profession(profession), structure.strip(), ""))
             invited.account.title = title.strip()
             token = invited.token
         else:

@@ -106,4 +106,3 @@ def init_app(app: Flask) -> None:
         newstyle=True)
     app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
-

@@ -154,12 +154,12 @@ def test_a_new_territory_opens_its_first_accounts_from_the_command_line(app, cli
     """No one is there to invite the first coordinator: ``invite --professional`` opens her
     account and prints her link; she registers a passkey with it and invites the others."""
     cli = app.test_cli_runner()
-    result = cli.invoke(args=["invite", "Marie.Premiere@territoire.example.org", "--professional",
+    result = cli.invoke(args=["invite", "Marie.Premiere@example.org", "--professional",
                               "coordinator", "--first-name", "Marie", "--last-name", "Première",
                               "--structure", "DAC du Val"])
     assert result.exit_code == 0, result.output
     token = re.fullmatch(r"http://localhost:5000/invite/(\S+)", result.output.strip()).group(1)
-    marie = db.exec(select(Account).where(Account.email == "marie.premiere@territoire.example.org")).one()
+    marie = db.exec(select(Account).where(Account.email == "marie.premiere@example.org")).one()
     assert (marie.role, marie.full_name) == (Role.PROFESSIONAL, "Marie Première")
     assert db.exec(select(Professional).where(Professional.account_id == marie.id)).one() \
         .structure == "DAC du Val"
@@ -169,20 +169,20 @@ def test_a_new_territory_opens_its_first_accounts_from_the_command_line(app, cli
     assert browser.signed_in_account_id() == marie.id
     assert client.get("/professionals/new").status_code == 200
 
-    editor = cli.invoke(args=["invite", "odette.premiere@territoire.example.org", "--editor",
+    editor = cli.invoke(args=["invite", "odette.premiere@example.org", "--editor",
                               "--first-name", "Odette", "--last-name", "Première"])
     assert editor.exit_code == 0, editor.output
     assert db.exec(select(Account).where(
-        Account.email == "odette.premiere@territoire.example.org")).one().role == Role.EDITOR
+        Account.email == "odette.premiere@example.org")).one().role == Role.EDITOR
 
     # Refused in words, and nothing opened twice or half-opened.
-    again = cli.invoke(args=["invite", "marie.premiere@territoire.example.org", "--editor",
+    again = cli.invoke(args=["invite", "marie.premiere@example.org", "--editor",
                              "--first-name", "M", "--last-name", "P"])
-    nameless = cli.invoke(args=["invite", "x@territoire.example.org", "--professional", "gp"])
-    both = cli.invoke(args=["invite", "y@territoire.example.org", "--professional", "gp", "--editor",
+    nameless = cli.invoke(args=["invite", "x.premier@example.org", "--professional", "gp"])
+    both = cli.invoke(args=["invite", "y.premier@example.org", "--professional", "gp", "--editor",
                             "--first-name", "Y", "--last-name", "Y"])
     assert "already uses" in again.output and "--first-name" in nameless.output
     assert "not both" in both.output
     assert 0 not in {again.exit_code, nameless.exit_code, both.exit_code}
     assert not db.exec(select(Account).where(
-        Account.email.in_(["x@territoire.example.org", "y@territoire.example.org"]))).first()
+        Account.email.in_(["x.premier@example.org", "y.premier@example.org"]))).first()

@@ -94,7 +94,7 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         # Relative to app.root_path (the package), hence the "..".
         "BABEL_TRANSLATION_DIRECTORIES": "../translations",
-        "LANGUAGES": ("fr", "en"),
+        "LANGUAGES": ("fr", "en", "ar"),
         "WTF_CSRF_TIME_LIMIT": None,  # the session ends the token's life
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "MAX_CONTENT_LENGTH": 256 * 1024,

@@ -1,4 +1,4 @@
-"""Languages: French by default, English complete; dates in Europe/Paris."""
+"""Languages: French by default, English and Arabic complete; dates in Europe/Paris."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ from flask_babel import (
 )
 
 # Carnet's English is British — the day before the month, a 24-hour clock, as its own hints
-# say ("31/12/2026", "14:30") — where Babel's "en" is American: dates and times are laid out
-# as in these locales (the words, such as the names of months, stay the reader's language's).
-LAID_OUT_AS = {"en": "en_GB"}
+# say ("31/12/2026", "14:30") — where Babel's "en" is American. Carnet's Arabic is read in
+# France by people from the Maghreb: the 24-hour clock of France and of Morocco, where Babel's
+# "ar" says "2:30 م"; its digits are already Western (0-9), as written there. Dates and times
+# are laid out as in these locales; the words (the names of months) stay the reader's
+# language's: Modern Standard Arabic "ديسمبر", read everywhere, not one country's "دجنبر".
+LAID_OUT_AS = {"en": "en_GB", "ar": "ar_MA"}
 NAMED = ("short", "medium", "long", "full")
 
 
@@ -90,8 +93,15 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
 
 
 def moment_text(value: datetime) -> str:
-    """A moment as the timelines write it: "1 déc. 2026, 09:30", "1 Dec 2026, 09:30"."""
-    return f"{date_text(value, 'medium')}, {time_text(value)}"
+    """A moment as the timelines write it: "1 déc. 2026, 09:30", "1 Dec 2026, 09:30",
+    "01/12/2026، 09:30"."""
+    return (_layout().datetime_formats["medium"]
+            .replace("{1}", date_text(value, "medium")).replace("{0}", time_text(value)))
+
+
+def text_direction() -> str:
+    """The direction of the reader's language, for ``<html dir>``: "rtl" in Arabic."""
+    return "rtl" if _layout().character_order == "right-to-left" else "ltr"
 
 
 def init_app(app: Flask) -> None:
@@ -106,3 +116,4 @@ def init_app(app: Flask) -> None:
         newstyle=True)
     app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["text_direction"] = text_direction

@@ -73,7 +73,7 @@ def assert_nothing_of(text: str, log, capsys) -> None:
 def assert_friendly_page(response, status: int, title: str) -> None:
     page = response.get_data(as_text=True)
     assert response.status_code == status
-    assert title in page and '<html lang="fr">' in page
+    assert title in page and '<html lang="fr" dir="ltr">' in page
     assert "Werkzeug" not in page and "Traceback" not in page
     assert response.headers["Content-Security-Policy"].startswith(CSP)
     reference = response.headers["X-Request-Id"]

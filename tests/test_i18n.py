@@ -1,4 +1,4 @@
-"""French by default, English complete, and no string left out of either catalog."""
+"""French by default, English and Arabic complete, and no string left out of any catalogue."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_french_is_the_default(client):
     page = client.get("/sign-in").get_data(as_text=True)
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr" dir="ltr">' in page
     assert "Se connecter à Carnet" in page
 
 
@@ -22,8 +22,17 @@ def test_english_when_the_browser_asks_for_it(client):
     page = client.get("/sign-in", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(
         as_text=True
     )
-    assert '<html lang="en">' in page
+    assert '<html lang="en" dir="ltr">' in page
     assert "Sign in to Carnet" in page
+
+
+def test_arabic_reads_from_right_to_left(client):
+    page = client.get("/sign-in", headers={"Accept-Language": "ar-MA,ar;q=0.9,fr;q=0.5"}
+                      ).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "تسجيل الدخول إلى Carnet" in page  # the compiled Arabic catalogue is used
+    assert '<button class="button" type="submit" name="locale" value="ar" lang="ar" dir="rtl"' \
+        in page
 
 
 def test_the_language_switch_wins_over_the_browser(demo_actions):
@@ -80,7 +89,7 @@ def template_messages(tmp_path_factory) -> set[str]:
                 for message in read_po(handle) if message.id}
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", "ar"])
 def test_the_catalog_has_every_string(template_messages, language):
     with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
@@ -142,3 +151,20 @@ def test_english_dates_are_british_day_month_year_and_24_hour(app):
         "{{ when|date('full') }} | {{ when|date('short') }} | {{ when|time }}")
     with app.test_request_context("/"), force_locale("en"):
         assert template.render(when=moment) == "Tuesday, 1 December 2026 | 01/12/2026 | 14:30"
+
+
+def test_arabic_dates_have_western_digits_and_a_24_hour_clock(app):
+    """Carnet's Arabic is read in France by people from the Maghreb: digits 0-9 as written
+    there, the 24-hour clock, the months of Modern Standard Arabic, Arabic punctuation."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    moment = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)  # 14:30 in Paris
+    template = app.jinja_env.from_string("{{ when|date('full') }} | {{ when|time }}")
+    with app.test_request_context("/"), force_locale("ar"):
+        assert template.render(when=moment) == "الثلاثاء، 1 ديسمبر 2026 | 14:30"
+        from app.i18n import moment_text, text_direction
+
+        assert moment_text(moment) == "01\u200f/12\u200f/2026، 14:30"
+        assert text_direction() == "rtl"

@@ -136,8 +136,9 @@ def test_the_page_nginx_shows_when_no_instance_answers_is_written_in_each_langua
 
     written = write_unavailable_pages(app, tmp_path)
     pages = {path.name: path.read_text() for path in written}
-    assert set(pages) == {"unavailable.fr.html", "unavailable.en.html"}
-    assert '<html lang="fr">' in pages["unavailable.fr.html"]
+    assert set(pages) == {"unavailable.fr.html", "unavailable.en.html", "unavailable.ar.html"}
+    assert '<html lang="fr" dir="ltr">' in pages["unavailable.fr.html"]
+    assert '<html lang="ar" dir="rtl">' in pages["unavailable.ar.html"]
     assert "Carnet fait une petite pause" in pages["unavailable.fr.html"]
     assert "Carnet is resting for a moment" in pages["unavailable.en.html"]
     assert "/static/css/carnet.css?v=" in pages["unavailable.en.html"]

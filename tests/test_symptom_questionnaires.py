@@ -24,10 +24,10 @@ from app.symptoms.questionnaires import (
 SEED = json.loads((DIRECTORY / "heart_failure.fr.json").read_text(encoding="utf-8"))
 
 
-def test_each_demo_condition_has_a_questionnaire_in_french_and_english():
+def test_each_demo_condition_has_a_questionnaire_in_french_english_and_arabic():
     files = read_directory()
     assert {(f.condition, f.language) for f in files} == {
-        (condition.value, language) for condition in Condition for language in ("fr", "en")}
+        (condition.value, language) for condition in Condition for language in ("fr", "en", "ar")}
 
 
 @pytest.mark.parametrize(("code", "items"), [
@@ -201,7 +201,7 @@ def test_loading_again_changes_nothing(engine, db, demo):
         what = {what for _row, what in load_questionnaires(session)}
         session.commit()
     assert what == {"unchanged"}
-    assert len(db.exec(select(Questionnaire)).all()) == before == 8
+    assert len(db.exec(select(Questionnaire)).all()) == before == 12
 
 
 def test_a_published_version_is_never_changed_in_place(engine, db, demo, tmp_path):
@@ -277,6 +277,6 @@ def test_the_command_publishes_the_questionnaires_once(tmp_path):
     first = runner.invoke(args=["symptoms", "load"])
     assert first.exit_code == 0, first.output
     assert "heart_failure.fr version 1: added" in first.output
-    assert first.output.count(": added") == 8
+    assert first.output.count(": added") == 12
     again = runner.invoke(args=["symptoms", "load"])
-    assert again.output.count(": unchanged") == 8
+    assert again.output.count(": unchanged") == 12

@@ -60,7 +60,7 @@ def test_the_chart_and_its_table_render_for_0_1_and_1000_answers(
     response = signed_in("jeanne").get(f"/carnet/{jeanne_id}/symptoms/trends")
     assert response.status_code == 200
     weight = _chart(response.get_data(as_text=True), "heart_failure-weight")
-    assert '<svg class="chart" viewBox="0 0 320 168" role="img"' in weight
+    assert '<svg class="chart" dir="ltr" viewBox="0 0 320 168" role="img"' in weight
     assert "<caption " in weight and '<th scope="col">Date</th>' in weight
     assert _rows(weight) == min(count, trends.TABLE_ROWS)  # the newest; the chart has them all
     assert ("<polyline" in weight) == (count > 1)

@@ -21,7 +21,7 @@ from ..labels import LABELS
 from ..models import Condition, ReadingLevel
 from . import feedback, pages
 
-LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
+LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English"), "ar": _l("Arabic")}
 # The steps of the review, as the buttons of templates/authoring/_workflow.html name them.
 STEPS = ("submit", "approve", "comment", "request_changes", "publish", "retire")
 COMMENT_MAX = 2000

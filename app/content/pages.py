@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from ..models import Account, ContentPage, ContentStatus, Questionnaire, ReadingLevel
 from . import workflow
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "ar")
 TITLE_MAX = 200
 BODY_MAX = 20_000
 SLUG_MAX = 120

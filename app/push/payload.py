@@ -23,7 +23,7 @@ from ..models import Account, Notification, NotificationKind
 PLAINTEXT_MAX = 3993
 TOPIC_MAX = 32  # RFC 8030 §5.4: at most 32 characters of the URL-safe base64 alphabet
 DEFAULT_LOCALE = "fr"
-LOCALES = ("fr", "en")
+LOCALES = ("fr", "en", "ar")
 # Push services keep a message at most about four weeks (FCM: 2,419,200 s).
 TTL_MAX = 28 * 86400
 

@@ -29,7 +29,7 @@ from ..types import utcnow
 DIRECTORY = Path(__file__).resolve().parent.parent / "questionnaires"
 FORMAT = 1
 SOURCE_LANGUAGE = "fr"
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "ar")
 SCALE_MIN, SCALE_MAX = 0, 10
 TEXT_MAX = 2000
 TREND_DAYS_MAX = 30

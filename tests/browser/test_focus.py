@@ -103,19 +103,35 @@ def test_in_high_contrast_the_chosen_value_and_the_current_page_still_show(brows
 
 BIG_TEXT = "html { font-size: 200% !important; }"  # the browser's text size at 200 %, not zoom
 
+# The words of the navigation's labels that the line breaks cut in two ("Rendez-|vous" at its
+# hyphen is a line break, not a cut): each part between spaces and hyphens must sit on one line.
+CUT_WORDS = """() => [...document.querySelectorAll(".bottom-nav a span")].flatMap(span => {
+  const text = span.firstChild, cut = [], part = /[^\\s-]+/g;
+  for (let found; (found = part.exec(text.data));) {
+    const range = document.createRange();
+    range.setStart(text, found.index);
+    range.setEnd(text, found.index + found[0].length);
+    if (new Set([...range.getClientRects()].map(box => Math.round(box.top))).size > 1)
+      cut.push(found[0]);
+  }
+  return cut;
+})"""
+
 
 @pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB", "ar"])
 def test_at_200_percent_text_on_a_320_px_phone_no_page_of_jeannes_scrolls_sideways(
-        browser, live_server, demo, db):
-    """Large text (WCAG 1.4.4, 1.4.10): every page of the patient's journey reflows."""
+        browser, live_server, demo, db, locale):
+    """Large text (WCAG 1.4.4, 1.4.10): every page of the patient's journey reflows, in each
+    language, and no word of the navigation is cut in two."""
     context = new_context(browser, live_server.url, viewport={"width": 320, "height": 640},
-                          bypass_csp=True)  # the test's own style sheet below
+                          locale=locale, bypass_csp=True)  # the test's own style sheet below
     page = context.new_page()
     sign_in_by_demo(page, "Jeanne Martin")
     carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
     page.goto(f"{carnet}/understand")
     understand_page = page.locator("main a[href*='/understand/']").first.get_attribute("href")
-    sideways = {}
+    sideways, cut = {}, {}
     for path in ["/", f"{carnet}/plan", f"{carnet}/symptoms/new", f"{carnet}/appointments",
                  f"{carnet}/team", f"{carnet}/notes", f"{carnet}/consent", f"{carnet}/who-saw",
                  f"{carnet}/understand", understand_page, f"{carnet}/symptoms", "/me/"]:
@@ -126,9 +142,12 @@ def test_at_200_percent_text_on_a_320_px_phone_no_page_of_jeannes_scrolls_sidewa
                              " - document.documentElement.clientWidth")
         if over > 0:
             sideways[path] = over
+        if words := page.evaluate(CUT_WORDS):
+            cut[path] = words
         assert_accessible(page)
     context.close()
     assert sideways == {}
+    assert cut == {}
 
 
 @pytest.mark.browser

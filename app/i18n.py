@@ -15,6 +15,7 @@ from flask_babel import (
     format_time,
     get_locale,
 )
+from markupsafe import Markup
 
 # Carnet's English is British — the day before the month, a 24-hour clock, as its own hints
 # say ("31/12/2026", "14:30") — where Babel's "en" is American. Carnet's Arabic is read in
@@ -104,6 +105,29 @@ def text_direction() -> str:
     return "rtl" if _layout().character_order == "right-to-left" else "ltr"
 
 
+def language_of(language: str | None) -> Markup:
+    """` lang="fr" dir="ltr"` for words written in ``language`` inside a page in another (a
+    co-written page or a questionnaire not yet translated): a screen reader reads them with
+    the right voice and the browser lays them out their way. Nothing in the page's language."""
+    if not language or language == str(get_locale()):
+        return Markup("")
+    direction = "rtl" if _layout_of(language).character_order == "right-to-left" else "ltr"
+    return Markup(' lang="%s" dir="%s"') % (language, direction)
+
+
+def written_in(text: str, language: str | None) -> Markup:
+    """``text`` marked as written in ``language`` when that is not the page's: the two sides
+    of a comparison between a French version and its translation."""
+    attributes = language_of(language)
+    return Markup("<span%s>%s</span>") % (attributes, text) if attributes else Markup.escape(text)
+
+
+def bdi(text: str) -> Markup:
+    """Words a person wrote, inside a sentence of Carnet's: isolated, so that an Arabic
+    comment in a French sentence (or the reverse) does not reorder the sentence around it."""
+    return Markup("<bdi>%s</bdi>") % text
+
+
 def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=select_locale)
     with app.app_context():
@@ -116,4 +140,5 @@ def init_app(app: Flask) -> None:
         newstyle=True)
     app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
-    app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals.update(text_direction=text_direction, language_of=language_of, bdi=bdi,
+                                 written_in=written_in)

@@ -285,7 +285,7 @@ def test_jeanne_adds_an_upcoming_appointment_to_her_calendar_and_lists_her_quest
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{path}#questions")
     page = jeanne.get(path).get_data(as_text=True)
-    assert "Faut-il venir à jeun ? <span class=\"muted\">— Jeanne Martin</span>" in page
+    assert "<bdi>Faut-il venir à jeun ?</bdi> <span class=\"muted\">— Jeanne Martin</span>" in page
 
     question = db.exec(select(AppointmentQuestion)).one()
     assert jeanne.post(f"{path}/questions/{question.id}/delete").status_code == 302

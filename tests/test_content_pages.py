@@ -184,13 +184,16 @@ def test_reviewers_see_what_changed_line_by_line(signed_in, db):
     page = signed_in("odile").get(f"/authoring/pages/{draft.id}").get_data(as_text=True)
     shown = page[page.index('id="changes-heading"'):page.index('id="workflow-heading"')]
     assert f'href="/authoring/pages/{published.id}">French, version 1' in shown
+    # Odile reads Carnet in English: each side's French words say so (lang, dir).
+    french = '<span lang="fr" dir="ltr">'
     assert ('<del><span aria-hidden="true">− </span><span class="visually-hidden">Removed line: '
-            '</span>3. Toujours sur la même balance, posée sur un sol dur.</del>') in shown
+            f'</span>{french}3. Toujours sur la même balance, posée sur un sol dur.</span></del>'
+            ) in shown
     assert ('<ins><span aria-hidden="true">+ </span><span class="visually-hidden">Added line: '
-            '</span>3. Toujours sur la même balance, posée sur un sol dur, jamais sur un tapis.'
-            '</ins>') in shown
-    assert "Before: </span>Se peser chaque matin</del>" in shown
-    assert "After: </span>Me peser chaque matin</ins>" in shown
+            f'</span>{french}3. Toujours sur la même balance, posée sur un sol dur, jamais sur un '
+            'tapis.</span></ins>') in shown
+    assert f"Before: </span>{french}Se peser chaque matin</span></del>" in shown
+    assert f"After: </span>{french}Me peser chaque matin</span></ins>" in shown
     assert "After: </span>Easy to read (FALC)</ins>" in shown
     assert "2. Avant le petit-déjeuner" in shown  # an unchanged line near the change
     assert "Le poids est le premier signe" not in shown  # one far from it is left out

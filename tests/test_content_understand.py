@@ -86,7 +86,7 @@ def test_jeanne_reads_the_pages_of_her_conditions_in_english_else_french(
     assert "<h1 class=\"page-title\">Understand my condition</h1>" in page
     assert '<a href="/understand/test-ankles">My ankles swell</a>' in page
     assert "Mes chevilles gonflent" not in page
-    assert '<a href="/understand/test-sugar" lang="fr">Le sucre et moi</a>' in page
+    assert '<a href="/understand/test-sugar" lang="fr" dir="ltr">Le sucre et moi</a>' in page
     assert page.index("Heart failure") < page.index("My ankles swell") < page.index(
         "Type 2 diabetes") < page.index("Le sucre et moi")
     assert "BPCO" not in page and "COPD" not in page

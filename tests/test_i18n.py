@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,24 @@ def test_arabic_dates_have_western_digits_and_a_24_hour_clock(app):
 
         assert moment_text(moment) == "01\u200f/12\u200f/2026، 14:30"
         assert text_direction() == "rtl"
+
+
+def test_words_people_wrote_carry_their_own_direction_and_language(demo_actions, db):
+    """In Arabic, a note or a plan item (written in any language) finds its direction by
+    itself (dir="auto"), a co-written page not yet in Arabic says it is French (lang, dir),
+    and a free-text field lets Arabic be typed right to left in any page."""
+    from .carnet_actions import carnet_id
+
+    demo_actions.sign_in("jeanne")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    arabic = {"Accept-Language": "ar"}
+
+    def page(path: str) -> str:
+        return demo_actions.client.get(path, headers=arabic).get_data(as_text=True)
+
+    assert '<p class="note__body" dir="auto">' in page(f"{carnet}/notes")
+    assert '<textarea dir="auto" id="body"' in page(f"{carnet}/notes")
+    assert re.search(r'class="plan-item__title"><a [^>]*dir="auto">', page(f"{carnet}/plan"))
+    understand = page(f"{carnet}/understand")
+    assert '<html lang="ar" dir="rtl">' in understand
+    assert ' lang="fr" dir="ltr">' in understand  # the demo's pages are in French and English

@@ -151,12 +151,14 @@ def failures(lhr: dict, category: str) -> list[str]:
             for item in (audit.get("details") or {}).get("items", []):
                 node = item.get("node") or {}
                 where = node.get("snippet") or item.get("source") or item.get("url") or ""
-                why = (node.get("explanation") or item.get("description") or "").split("\n")
-                lines.append(f"    {where}: {' '.join(why)}" if where else f"    {item}")
+                why = " ".join((node.get("explanation") or item.get("description") or "").split())
+                lines.append(f"    {where}: {why}" if where else f"    {item}")
     return lines
 
 
 def main() -> int:
+    # A TERM (timeout, kill) stops the server too, like Ctrl-C: no gunicorn left on its port.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     reports = Path(tempfile.mkdtemp(prefix="carnet-lighthouse-"))
     work = Path(tempfile.mkdtemp(prefix="carnet-lighthouse-work-"))  # database, artifacts

@@ -8,6 +8,17 @@
     });
   }
 
+  // Focus never hidden (WCAG 2.4.11): a text box the browser scrolls only as far as its
+  // caret (a textarea near the bottom) may stay half under the fixed bottom navigation. Bring
+  // all of it into view; "nearest" honours the CSS scroll-padding kept for the navigation.
+  document.addEventListener("focusin", function (event) {
+    var nav = document.querySelector(".bottom-nav");
+    if (!nav || getComputedStyle(nav).position !== "fixed") return;
+    if (event.target.getBoundingClientRect().bottom > nav.getBoundingClientRect().top) {
+      event.target.scrollIntoView({ block: "nearest" });
+    }
+  });
+
   // htmx requests carry the same CSRF token as the plain forms.
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');

@@ -7,6 +7,8 @@ that takes the focus must end up wholly above the navigation (``scroll-padding-b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -46,6 +48,93 @@ def test_keyboard_focus_is_never_hidden_behind_the_bottom_navigation(browser, li
     context.close()
     assert stops > 20, stops  # the walk went down the page
     assert hidden == []
+
+
+class KeyboardWalk:
+    """Jeanne's keyboard at 360 × 800: every key she presses is followed by a look at where
+    the focus went, which must be wholly on screen and not under the bottom navigation."""
+
+    def __init__(self, page):
+        self.page, self.stops, self.hidden = page, 0, []
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+        focused = self.page.evaluate(FOCUSED)
+        if focused is None:
+            return
+        self.stops += 1
+        navigation = self.page.locator(".bottom-nav").bounding_box()
+        floor = navigation["y"] if not focused["inNav"] else 800
+        if focused["top"] < 0 or focused["bottom"] > floor:
+            self.hidden.append((self.page.url, focused["what"], focused["top"],
+                                focused["bottom"], floor))
+
+    def follow(self, **navigation) -> None:
+        """Enter on a link or a form's button, which opens another page."""
+        with self.page.expect_navigation(**navigation):
+            self.page.keyboard.press("Enter")
+
+    def tab_to(self, selector: str) -> None:
+        """Tab forward until ``selector`` has the focus."""
+        for _ in range(200):
+            self.press("Tab")
+            if self.page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector} on {self.page.url}")
+
+
+@pytest.mark.browser
+def test_jeanne_sends_a_report_and_marks_an_action_done_with_the_keyboard_alone(
+        browser, live_server, demo, db):
+    """WCAG 2.1.1 and 2.4.11: the whole journey by keyboard on a phone-sized screen."""
+    from sqlmodel import select
+
+    from app.models import PlanItem, SymptomReport
+
+    context = new_context(browser, live_server.url, viewport={"width": 360, "height": 800},
+                          reduced_motion="reduce")
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    walk = KeyboardWalk(page)
+
+    walk.tab_to(f"main a[href='{carnet}/symptoms/new']")
+    walk.follow()
+    assert_accessible(page)
+    walk.tab_to("#answer-weight")
+    page.keyboard.type("72,6")
+    for name, keys in (("breathlessness", ["ArrowRight"] * 3), ("ankles", ["Space"]),
+                       ("night_cough", ["ArrowRight"]), ("tiredness", ["ArrowRight"] * 2)):
+        walk.tab_to(f"input[name=answer-{name}]")
+        for key in keys:
+            walk.press(key)
+    walk.tab_to("#note")
+    page.keyboard.type("Rien de neuf")
+    walk.tab_to("form.symptom-form button[type=submit]")
+    walk.follow(url=re.compile(r"/sent$"))
+    db.expire_all()
+    report = db.exec(select(SymptomReport).order_by(SymptomReport.id.desc())).first()
+    assert report.answers == {"weight": 72.6, "breathlessness": 3, "ankles": True,
+                              "night_cough": False, "tiredness": 2}
+
+    walk.tab_to(f".bottom-nav a[href='{carnet}/plan']")
+    walk.follow()
+    walk.tab_to("select[name=status]")
+    select_id = page.evaluate("() => document.activeElement.id")
+    item_id = int(select_id.removeprefix("status-"))
+    for _ in range(5):
+        if page.evaluate("() => document.activeElement.value") == "done":
+            break
+        walk.press("ArrowDown")
+    walk.tab_to(f"#item-{item_id} button[type=submit]")
+    walk.press("Enter")
+    expect(page.locator(f"#item-{item_id} .badge--done")).to_be_visible()
+    assert_accessible(page)
+    context.close()
+    db.expire_all()
+    assert db.get(PlanItem, item_id).status == "done"
+    assert walk.stops > 30
+    assert walk.hidden == []
 
 
 @pytest.mark.browser

@@ -12,7 +12,13 @@ from flask_babel import gettext as _
 from . import assets
 from .auth import own_patient
 from .auth.session import idle_warning
-from .consent.wording import ability_state, audit_sentence, consent_sentence, section_words
+from .consent.wording import (
+    ability_state,
+    audit_sentence,
+    consent_sentence,
+    section_words,
+    sees_sentence,
+)
 from .content.views import item_url
 from .i18n import date_text, moment_text
 from .labels import label
@@ -156,7 +162,8 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading,
         change_lines=change_lines, changed_meanwhile=changed_meanwhile, note_author=note_author,
         audit_sentence=audit_sentence, consent_sentence=consent_sentence,
-        section_words=section_words, ability_state=ability_state, item_url=item_url,
+        section_words=section_words, sees_sentence=sees_sentence, ability_state=ability_state,
+        item_url=item_url,
         idle_warning=idle_warning,
     )
     app.jinja_env.filters["condition_label"] = lambda value: label(Condition(value))

@@ -127,13 +127,26 @@ def lighthouse(url: str, headers: dict[str, str], report: Path, work: Path) -> t
     # The report says nothing of the page's language; the artifacts Lighthouse gathered
     # (saved by --gather-mode, then audited by --audit-mode) hold the HTML it was served.
     artifacts = work / report.stem
-    subprocess.run(
-        ["npx", "--yes", "lighthouse@12", url, "--quiet", "--output=json",
-         f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}",
-         f"--chrome-flags={CHROME_FLAGS}", f"--extra-headers={extra}",
-         f"--gather-mode={artifacts}", f"--audit-mode={artifacts}"],
-        cwd=work,  # away from the project's node_modules
-        env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, check=True)
+    command = ["npx", "--yes", "lighthouse@12", url, "--quiet", "--output=json",
+               f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}",
+               f"--chrome-flags={CHROME_FLAGS}", f"--extra-headers={extra}",
+               f"--gather-mode={artifacts}", f"--audit-mode={artifacts}"]
+    with subprocess.Popen(command, cwd=work,  # away from the project's node_modules
+                          env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"},
+                          start_new_session=True) as run:
+        try:
+            status = run.wait()
+        except BaseException:
+            # Interrupted: npx's own child, Lighthouse, would outlive npx. A SIGINT to the
+            # group is Lighthouse's Ctrl-C, on which it closes the Chromium it started.
+            os.killpg(run.pid, signal.SIGINT)
+            try:
+                run.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(run.pid, signal.SIGKILL)
+            raise
+    if status:
+        raise subprocess.CalledProcessError(status, command)
     html = json.loads((artifacts / "artifacts.json").read_text())["MainDocumentContent"]
     return json.loads(report.read_text()), HTML_LANG.search(html).group(1)
 

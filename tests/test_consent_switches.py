@@ -29,6 +29,26 @@ def test_jeanne_sees_who_can_see_each_part(demo_actions, carnet):
     assert "Your notebook: cannot see" in page  # Claire, who has the default scopes only
 
 
+def test_each_person_is_a_closed_disclosure_summed_up_in_one_line(demo_actions, db, carnet):
+    """Plain French for a reader with low literacy: the page is a short list of names, each
+    closed, with what that person sees in one sentence; a switch brings her back to that
+    person, open."""
+    import re
+
+    demo_actions.sign_in("jeanne")
+    page = demo_actions.client.get(f"/carnet/{carnet}/consent").get_data(as_text=True)
+    people = re.findall(r'<li id="person-\d+">\s*<details class="disclosure"( open)?>', page)
+    assert len(people) >= 3 and not any(people)
+    assert "Voit tout votre carnet." in page  # the care team, by default
+    claire = re.search(r"<strong>Claire Martin</strong>.*?</summary>", page, re.S).group(0)
+    assert "Voit votre équipe de soins, votre plan de soins et vos rendez-vous." in claire
+    marc = persona(db, "marc")
+    back = _switch(demo_actions, carnet, marc.id, "notes", "no").headers["Location"]
+    assert back.endswith(f"?open={marc.id}#person-{marc.id}")
+    page = demo_actions.client.get(back).get_data(as_text=True)
+    assert f'<li id="person-{marc.id}">\n      <details class="disclosure" open>' in page
+
+
 def test_jeanne_opposes_the_pharmacist_on_her_notes_and_it_applies_at_once(
     demo_actions, db, carnet
 ):

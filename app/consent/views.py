@@ -43,6 +43,7 @@ def who_can_see_page(patient: Patient, status: int = 200, errors: dict | None = 
     return render("consent/who_can_see.html", None, status,
                   people=ledger.people_and_access(db, patient), sections=SECTIONS,
                   pending=access_requests.pending(db, patient), errors=errors or {},
+                  opened=request.args.get("open", type=int),
                   today=utcnow().astimezone(ledger.PARIS).date())
 
 
@@ -64,8 +65,9 @@ def _about(form_class, patient: Patient, outside_team: bool = False, **kwargs):
 
 
 def _back_to(patient: Patient, person: ledger.Person):
-    return redirect(url_for("consent.who_can_see", patient_id=patient.id)
-                    + f"#person-{person.account.id}")
+    """Back to the sharing page, with that person's disclosure open where it was."""
+    return redirect(url_for("consent.who_can_see", patient_id=patient.id,
+                            open=person.account.id) + f"#person-{person.account.id}")
 
 
 @bp.post("/carnet/<int:patient_id>/consent")

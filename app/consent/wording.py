@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..models import SECTIONS, Account, AuditAction, AuditEvent, ConsentEvent, ConsentKind
@@ -20,6 +22,17 @@ def section_words(section: str) -> str:
         "calendar": _("your calendar link"),
         "access_link": _("the link you made for a professional outside your team"),
     }.get(section.split(":")[0], section)
+
+
+def sees_sentence(seen, sections) -> str:
+    """What one person sees of the carnet, in a line: "Sees your care plan and your
+    appointments." (the sharing page's summary of that person)."""
+    parts = [section_words(section) for section in sections if section in seen]
+    if len(parts) == len(sections):
+        return _("Sees all of your carnet.")
+    if not parts:
+        return _("Sees nothing of your carnet.")
+    return _("Sees %(parts)s.", parts=format_list(parts, locale=str(get_locale())))
 
 
 def audit_sentence(event: AuditEvent, actor: Account | None) -> str:

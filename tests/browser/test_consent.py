@@ -26,9 +26,15 @@ def test_jeanne_stops_showing_her_notebook_to_the_pharmacist(browser, live_serve
 
     page.goto(f"/carnet/{carnet}/consent")
     assert_accessible(page)
+    # One disclosure per person, closed: a name and what they see in one line.
+    marc_details = page.locator(f"#person-{marc.id} details")
+    expect(marc_details).not_to_have_attribute("open", "")
+    marc_details.locator("summary").click()
+    assert_accessible(page)
     switch = page.locator(f"#person-{marc.id} form:has(input[name=section][value=notes]) button")
     expect(switch).to_have_attribute("aria-pressed", "true")
     follow(page, switch)
+    expect(marc_details).to_have_attribute("open", "")  # back where she was
     expect(page.locator(
         f"#person-{marc.id} form:has(input[name=section][value=notes]) button"
     )).to_have_attribute("aria-pressed", "false")

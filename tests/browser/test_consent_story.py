@@ -50,6 +50,7 @@ def test_jeanne_decides_who_sees_what_and_reads_who_saw_it(
 
     as_jeanne.goto(f"/carnet/{jeanne_id}/consent")
     assert_accessible(as_jeanne)
+    as_jeanne.locator(f"#person-{marc.id} summary").click()
     switch = as_jeanne.locator(
         f"#person-{marc.id} form:has(input[name=section][value=symptoms]) button")
     expect(switch).to_have_attribute("aria-pressed", "true")

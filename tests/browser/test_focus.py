@@ -34,6 +34,7 @@ def test_keyboard_focus_is_never_hidden_behind_the_bottom_navigation(browser, li
     page = context.new_page()
     sign_in_by_demo(page, "Jeanne Martin")
     page.goto(f"/carnet/{carnet_id(db, 'jeanne')}/{page_of}")
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
     assert_accessible(page)
     navigation_top = page.locator(".bottom-nav").bounding_box()["y"]
     stops, hidden = 0, []

@@ -94,10 +94,15 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
 
 
 def moment_text(value: datetime) -> str:
-    """A moment as the timelines write it: "1 déc. 2026, 09:30", "1 Dec 2026, 09:30",
-    "01/12/2026، 09:30"."""
-    return (_layout().datetime_formats["medium"]
-            .replace("{1}", date_text(value, "medium")).replace("{0}", time_text(value)))
+    """A moment as the timelines write it, the month in full (an abbreviation stumbles a
+    reader with low literacy and a screen reader): "1 décembre 2026, 09:30",
+    "1 December 2026, 09:30", "1 ديسمبر 2026، 09:30"."""
+    return day_and_time(date_text(value, "long"), time_text(value))
+
+
+def day_and_time(day: str, time: str) -> str:
+    """A day and a time of day joined as the reader's language joins them ("," or "،")."""
+    return _layout().datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
 
 
 def text_direction() -> str:
@@ -138,7 +143,8 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True)
-    app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text)
+    app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text,
+                                 moment=moment_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
     app.jinja_env.globals.update(text_direction=text_direction, language_of=language_of, bdi=bdi,
                                  written_in=written_in)

@@ -114,7 +114,7 @@ def _written(field: str, value):
         return value
     try:
         if field == "due_date":
-            return date_text(date.fromisoformat(value), "medium")
+            return date_text(date.fromisoformat(value), "long")
         return moment_text(datetime.fromisoformat(value))
     except ValueError:
         return value

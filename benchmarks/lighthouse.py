@@ -98,16 +98,21 @@ def demo_server(folder: Path) -> Iterator[str]:
             server.wait()
 
 
+def _client() -> requests.Session:
+    client = requests.Session()
+    client.trust_env = False  # no proxy between us and 127.0.0.1
+    return client
+
+
 def _answers(url: str) -> bool:
     with contextlib.suppress(requests.RequestException):
-        return requests.get(url, timeout=2).status_code == 200
+        return _client().get(url, timeout=2).status_code == 200
     return False
 
 
 def sign_in_jeanne(origin: str) -> tuple[str, int]:
     """Jeanne's session cookie (a ``Cookie`` header's value) and her carnet's id."""
-    browser = requests.Session()
-    browser.trust_env = False  # no proxy between us and 127.0.0.1
+    browser = _client()
     demo = browser.get(f"{origin}/demo/", timeout=10).text
     # Each person of /demo/ is a form of its own, with their account's id.
     form = next(form for form in demo.split("<form")[1:] if "Jeanne Martin" in form)

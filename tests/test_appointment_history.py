@@ -83,13 +83,13 @@ def test_a_move_keeps_iso_instants_in_utc(moved, db):
 
 def test_jeanne_reads_the_move_in_french_in_paris_time(app, engine, moved):
     page = _history(_reader(app, engine, "jeanne", "fr-FR,fr;q=0.9"), moved)
-    assert "Date\u00a0: 15 juil. 2030, 09:30 → 5 nov. 2030, 14:15" in page
+    assert "Date\u00a0: 15 juillet 2030, 09:30 → 5 novembre 2030, 14:15" in page
     assert "déplacé" in page and "dans le plan" not in page  # an appointment, not the plan
 
 
 def test_claire_reads_it_in_british_english_on_a_24_hour_clock(app, engine, moved):
     page = _history(_reader(app, engine, "claire", "en-GB,en;q=0.8"), moved)
     assert "moved to another time" in page
-    assert "Date: 15 Jul 2030, 09:30 → 5 Nov 2030, 14:15" in page
+    assert "Date: 15 July 2030, 09:30 → 5 November 2030, 14:15" in page
     # The appointment itself, at the top of the same page, is written the same way.
     assert "Tuesday, 5 November 2030 · 14:15" in page

@@ -167,7 +167,7 @@ def test_arabic_dates_have_western_digits_and_a_24_hour_clock(app):
         assert template.render(when=moment) == "الثلاثاء، 1 ديسمبر 2026 | 14:30"
         from app.i18n import moment_text, text_direction
 
-        assert moment_text(moment) == "01\u200f/12\u200f/2026، 14:30"
+        assert moment_text(moment) == "1 ديسمبر 2026، 14:30"
         assert text_direction() == "rtl"
 
 
@@ -190,3 +190,23 @@ def test_words_people_wrote_carry_their_own_direction_and_language(demo_actions,
     understand = page(f"{carnet}/understand")
     assert '<html lang="ar" dir="rtl">' in understand
     assert ' lang="fr" dir="ltr">' in understand  # the demo's pages are in French and English
+
+
+def test_jeannes_pages_write_dates_in_full(demo_actions, db):
+    """Plain French: "1 décembre 2026", never "1 déc. 2026", which stumbles a reader with low
+    literacy and a screen reader alike."""
+    from .carnet_actions import carnet_id
+
+    demo_actions.sign_in("jeanne")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    abbreviated, months = {}, 0
+    for path in ["/", f"{carnet}/plan", f"{carnet}/notes", f"{carnet}/appointments",
+                 f"{carnet}/symptoms", f"{carnet}/who-saw", f"{carnet}/consent/timeline",
+                 f"{carnet}/changes", f"{carnet}/print"]:
+        page = demo_actions.client.get(path).get_data(as_text=True)
+        months += len(re.findall(r"\d (?:janvier|février|mars|avril|mai|juin|juillet|août|"
+                                 r"septembre|octobre|novembre|décembre) 20\d\d", page))
+        if found := re.findall(r"\d (?:janv|févr|avr|juil|sept|oct|nov|déc)\.", page):
+            abbreviated[path] = found
+    assert abbreviated == {}
+    assert months > 20

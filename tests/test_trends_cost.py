@@ -97,8 +97,8 @@ def test_babel_writes_as_many_dates_for_1000_reports_as_for_100(
 
 
 @pytest.mark.parametrize(("language", "day", "moment"), [
-    ("fr", "31/12/2026", "1 janv. 2027, 00:30"),
-    ("en", "31/12/2026", "1 Jan 2027, 00:30"),
+    ("fr", "31/12/2026", "1 janvier 2027, 00:30"),
+    ("en", "31/12/2026", "1 January 2027, 00:30"),
 ])
 def test_the_table_writes_each_day_once_as_the_carnet_writes_it(
     app, babel_calls, language, day, moment

@@ -312,7 +312,7 @@ class ReportRow:
         if seen_at.date() == made_at.date():
             return _("Seen by %(name)s at %(time)s", name=name, time=time_text(seen_at))
         return _("Seen by %(name)s on %(date)s at %(time)s", name=name,
-                 date=date_text(seen_at, "medium"), time=time_text(seen_at))
+                 date=date_text(seen_at, "long"), time=time_text(seen_at))
 
     def fired(self) -> list[str]:
         """The words of each rule the report fired."""

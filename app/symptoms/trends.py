@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask_babel import format_decimal, to_user_timezone
 from sqlmodel import Session, col, select
 
-from ..i18n import date_text, time_text
+from ..i18n import date_text, day_and_time, time_text
 from ..models import Patient, Questionnaire, SymptomReport
 from ..types import utcnow
 from .answers import decimals_of
@@ -68,9 +68,9 @@ class Moments:
         return self._days[day, fmt]
 
     def moment(self, at: datetime) -> str:
-        """ "1 déc. 2026, 09:30", as ``moment_text`` writes it."""
+        """ "1 décembre 2026, 09:30", as ``moment_text`` writes it."""
         if at not in self._moments:
-            self._moments[at] = f"{self.day(at)}, {time_text(at)}"
+            self._moments[at] = day_and_time(self.day(at, "long"), time_text(at))
         return self._moments[at]
 
 

@@ -33,6 +33,19 @@ def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
     follow(page, "form.symptom-form button[type=submit]")
     expect(page.locator(".error-summary")).to_be_visible()
     expect(page.locator("form.symptom-form .field-error")).to_have_count(5)
+    # Every answer in error is linked to its message: a field by its own aria-describedby
+    # (and marked invalid), a choice among radio buttons by its fieldset's.
+    unlinked = page.evaluate("""() => {
+      const linked = new Set([...document.querySelectorAll("[aria-describedby]")]
+        .flatMap(element => element.getAttribute("aria-describedby").split(" ")));
+      const messages = [...document.querySelectorAll("form .field-error")];
+      const fields = [...document.querySelectorAll("[aria-invalid=true]")].filter(field =>
+        !field.getAttribute("aria-describedby").split(" ").some(id =>
+          document.getElementById(id)?.matches(".field-error")));
+      return [...messages.filter(message => !linked.has(message.id)).map(m => m.id),
+              ...fields.map(field => field.name)];
+    }""")
+    assert unlinked == []
     assert_accessible(page)
 
     page.locator("#answer-weight").fill("72,6")

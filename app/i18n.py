@@ -127,10 +127,22 @@ def written_in(text: str, language: str | None) -> Markup:
     return Markup("<span%s>%s</span>") % (attributes, text) if attributes else Markup.escape(text)
 
 
-def bdi(text: str) -> Markup:
+def written_by(language: str | None) -> Markup:
+    """The attributes of a block of words a person wrote (a note, a plan item's details):
+    their direction found from the words themselves (``dir="auto"``: an Arabic note in a
+    French page reads right to left), and their language where it is not the page's."""
+    if not language or language == str(get_locale()):
+        return Markup(' dir="auto"')
+    return Markup(' lang="%s" dir="auto"') % language
+
+
+def bdi(text: str, language: str | None = None) -> Markup:
     """Words a person wrote, inside a sentence of Carnet's: isolated, so that an Arabic
-    comment in a French sentence (or the reverse) does not reorder the sentence around it."""
-    return Markup("<bdi>%s</bdi>") % text
+    comment in a French sentence (or the reverse) does not reorder the sentence around it;
+    with their language where it is not the page's."""
+    if not language or language == str(get_locale()):
+        return Markup("<bdi>%s</bdi>") % text
+    return Markup('<bdi lang="%s">%s</bdi>') % (language, text)
 
 
 def init_app(app: Flask) -> None:
@@ -146,5 +158,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=date_text, datetime=datetime_text, time=time_text,
                                  moment=moment_text)
     app.jinja_env.globals["get_locale"] = lambda: str(get_locale())
-    app.jinja_env.globals.update(text_direction=text_direction, language_of=language_of, bdi=bdi,
-                                 written_in=written_in)
+    app.jinja_env.globals.update(text_direction=text_direction, language_of=language_of,
+                                 written_in=written_in, written_by=written_by, bdi=bdi)

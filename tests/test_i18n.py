@@ -172,9 +172,10 @@ def test_arabic_dates_have_western_digits_and_a_24_hour_clock(app):
 
 
 def test_words_people_wrote_carry_their_own_direction_and_language(demo_actions, db):
-    """In Arabic, a note or a plan item (written in any language) finds its direction by
-    itself (dir="auto"), a co-written page not yet in Arabic says it is French (lang, dir),
-    and a free-text field lets Arabic be typed right to left in any page."""
+    """In Arabic, a note or a plan item finds its direction by itself (dir="auto") and says
+    it was written in French (the demo's words; lang), a co-written page not yet in Arabic
+    says it is French (lang, dir), and a free-text field lets Arabic be typed right to left
+    in any page; a note written in Arabic is marked so in a French page."""
     from .carnet_actions import carnet_id
 
     demo_actions.sign_in("jeanne")
@@ -184,12 +185,22 @@ def test_words_people_wrote_carry_their_own_direction_and_language(demo_actions,
     def page(path: str) -> str:
         return demo_actions.client.get(path, headers=arabic).get_data(as_text=True)
 
-    assert '<p class="note__body" dir="auto">' in page(f"{carnet}/notes")
+    assert '<p class="note__body" lang="fr" dir="auto">' in page(f"{carnet}/notes")
     assert '<textarea dir="auto" id="body"' in page(f"{carnet}/notes")
-    assert re.search(r'class="plan-item__title"><a [^>]*dir="auto">', page(f"{carnet}/plan"))
+    assert re.search(r'class="plan-item__title"><a [^>]*lang="fr" dir="auto">',
+                     page(f"{carnet}/plan"))
     understand = page(f"{carnet}/understand")
     assert '<html lang="ar" dir="rtl">' in understand
     assert ' lang="fr" dir="ltr">' in understand  # the demo's pages are in French and English
+
+    token = demo_actions.csrf_token(f"{carnet}/notes")
+    demo_actions.client.post(f"{carnet}/notes", headers=arabic,
+                             data={"body": "سأتصل بالممرضة غدا", "csrf_token": token})
+    assert '<p class="note__body" dir="auto">سأتصل بالممرضة غدا</p>' in page(f"{carnet}/notes")
+    french = demo_actions.client.get(f"{carnet}/notes").get_data(as_text=True)
+    assert '<p class="note__body" lang="ar" dir="auto">سأتصل بالممرضة غدا</p>' in french
+    english = demo_actions.client.get(f"{carnet}/notes", headers={"Accept-Language": "en"})
+    assert '<p class="note__body" lang="fr" dir="auto">' in english.get_data(as_text=True)
 
 
 def test_jeannes_pages_write_dates_in_full(demo_actions, db):

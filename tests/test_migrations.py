@@ -106,15 +106,24 @@ def _moved_appointment(engine, before: dict, after: dict) -> int:
         db.add(patient)
         db.flush()
         starts = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
-        appointment = Appointment(patient_id=patient.id, title="Bilan", starts_at=starts,
-                                  ends_at=starts, uid="uid@carnet")
-        db.add(appointment)
-        db.flush()
-        revision = AppointmentRevision(appointment_id=appointment.id, patient_id=patient.id,
-                                       change=ChangeKind.MOVED, before=before, after=after)
-        db.add(revision)
+        appointment_id = _insert_before_0009(db, Appointment(
+            patient_id=patient.id, title="Bilan", starts_at=starts, ends_at=starts,
+            uid="uid@carnet"))
+        revision_id = _insert_before_0009(db, AppointmentRevision(
+            appointment_id=appointment_id, patient_id=patient.id, change=ChangeKind.MOVED,
+            before=before, after=after))
         db.commit()
-        return revision.id
+        return revision_id
+
+
+def _insert_before_0009(db: Session, row) -> int:
+    """Insert ``row`` into its table as it was before migration 0009 (no ``language``)."""
+    table = metadata.tables[row.__tablename__]
+    before = sa.Table(table.name, sa.MetaData(),
+                      *(column._copy() for column in table.c if column.name != "language"))
+    values = {name: value for name, value in row.model_dump().items()
+              if name in before.c and not (name == "id" and value is None)}
+    return db.connection().execute(before.insert().values(values)).inserted_primary_key[0]
 
 
 def _kept(engine, revision_id: int) -> tuple[dict, dict]:
@@ -158,6 +167,23 @@ def test_0008_indexes_long_histories_and_goes_back(spare_url):
     command.downgrade(alembic_config(spare_url), "0007")
     assert {"ix_audit_event_patient_id", "ix_symptom_report_patient_id"} <= indexes()
     assert not indexes() & {"ix_audit_event_patient_newest", "ix_symptom_report_waiting"}
+    upgrade(spare_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_0009_takes_what_was_written_before_as_french_and_goes_back(spare_url):
+    upgrade(spare_url, "0008")
+    engine = sa.create_engine(spare_url)
+    revision_id = _moved_appointment(engine, {}, {"place": "Cabinet"})
+    upgrade(spare_url)
+    with engine.connect() as connection:
+        table = metadata.tables["appointment_revision"]
+        assert connection.execute(sa.select(table.c.language).where(
+            table.c.id == revision_id)).scalar_one() == "fr"
+    command.downgrade(alembic_config(spare_url), "0008")
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("note")}
+    assert "language" not in columns
     upgrade(spare_url)
     assert current_revision(engine) == head_revision()
     engine.dispose()

@@ -24,6 +24,7 @@ from ..models import (
     Patient,
     Professional,
 )
+from ..models.base import writing_language
 from ..notifications import notify, withdraw
 from ..types import utcnow
 
@@ -89,13 +90,16 @@ def update(db: Session, patient: Patient, appointment: Appointment, actor: Accou
         require_version(db, appointment, base_version)
         return appointment
     before = _snapshot(appointment, changed)
+    # Words changed: they are now in the language of whoever wrote them last.
+    worded = ({"language": writing_language()}
+              if changed.keys() & {"title", "place", "address", "details"} else {})
     if "starts_at" in changed:
         # A new date, a new reminder the day before it (the worker's scheduled job).
         save_version(db, appointment, base_version, actor.id,
-                     {**changed, "reminder_sent_at": None})
+                     {**changed, **worded, "reminder_sent_at": None})
         _unremind(db, patient, appointment)
     else:
-        save_version(db, appointment, base_version, actor.id, changed)
+        save_version(db, appointment, base_version, actor.id, {**changed, **worded})
     moved = set(changed) <= {"starts_at", "ends_at"}
     _revise(db, appointment, actor, ChangeKind.MOVED if moved else ChangeKind.UPDATED, before,
             _snapshot(appointment, changed))

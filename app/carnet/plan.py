@@ -23,6 +23,7 @@ from ..models import (
     PlanItemKind,
     PlanRevision,
 )
+from ..models.base import writing_language
 from ..notifications import notify
 from ..types import utcnow
 
@@ -80,7 +81,9 @@ def update_item(db: Session, patient: Patient, item: PlanItem, actor: Account,
     if not changed:
         require_version(db, item, base_version)
         return item
-    save_version(db, item, base_version, actor.id, changed)
+    # Words changed: they are now in the language of whoever wrote them last.
+    worded = {"language": writing_language()} if changed.keys() & {"title", "details"} else {}
+    save_version(db, item, base_version, actor.id, {**changed, **worded})
     after = _snapshot(item, tuple(changed))
     only_status = set(changed) == {"status"}
     _revise(db, item, actor, ChangeKind.STATUS if only_status else ChangeKind.UPDATED,

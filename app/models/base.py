@@ -47,3 +47,23 @@ def json_field(default_factory: Any = list) -> Any:
 def text_field(default: Any = "", **kwargs: Any) -> Any:
     """Free text of any length."""
     return Field(default=default, sa_type=sa.Text, **kwargs)
+
+
+def writing_language() -> str:
+    """The language someone is writing in, as far as Carnet can know without asking: the
+    language they are reading Carnet in (French outside a request: the demo, the commands)."""
+    from flask import has_request_context
+
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return str(get_locale())
+    return "fr"
+
+
+def language_field() -> Any:
+    """The language of the words a person wrote in this row (a note, a plan item…): their
+    interface language when they wrote it (``writing_language``). Pages mark the words with
+    it where it is not the page's (``lang``), and let the browser find their direction."""
+    return Field(default_factory=writing_language, max_length=10,
+                 sa_column_kwargs={"server_default": "fr"})

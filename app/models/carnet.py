@@ -6,7 +6,14 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from .base import created_field, enum_field, json_field, text_field, time_field
+from .base import (
+    created_field,
+    enum_field,
+    json_field,
+    language_field,
+    text_field,
+    time_field,
+)
 from .enums import ActionStatus, AppointmentKind, AppointmentStatus, ChangeKind, PlanItemKind
 
 
@@ -16,6 +23,7 @@ class PlanItem(SQLModel, table=True):
     __tablename__ = "plan_item"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     patient_id: int = Field(foreign_key="patient.id", index=True)
     kind: PlanItemKind = enum_field(PlanItemKind)
     parent_id: int | None = Field(default=None, foreign_key="plan_item.id", index=True)
@@ -42,6 +50,7 @@ class PlanRevision(SQLModel, table=True):
     __tablename__ = "plan_revision"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     plan_item_id: int = Field(foreign_key="plan_item.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     account_id: int | None = Field(default=None, foreign_key="account.id")
@@ -59,6 +68,7 @@ class Appointment(SQLModel, table=True):
     __tablename__ = "appointment"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     patient_id: int = Field(foreign_key="patient.id", index=True)
     professional_id: int | None = Field(default=None, foreign_key="professional.id")
     kind: AppointmentKind = enum_field(AppointmentKind, default=AppointmentKind.VISIT)
@@ -85,6 +95,7 @@ class AppointmentRevision(SQLModel, table=True):
     __tablename__ = "appointment_revision"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     account_id: int | None = Field(default=None, foreign_key="account.id")
@@ -102,6 +113,7 @@ class AppointmentQuestion(SQLModel, table=True):
     __tablename__ = "appointment_question"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
     author_account_id: int = Field(foreign_key="account.id")
     text: str = Field(max_length=500)
@@ -115,6 +127,7 @@ class Note(SQLModel, table=True):
     __tablename__ = "note"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     patient_id: int = Field(foreign_key="patient.id", index=True)
     author_account_id: int = Field(foreign_key="account.id")
     # The author's role when writing ("patient", "caregiver", "professional"): a label

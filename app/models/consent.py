@@ -7,7 +7,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
-from .base import created_field, enum_field, json_field, text_field, time_field
+from .base import (
+    created_field,
+    enum_field,
+    json_field,
+    language_field,
+    text_field,
+    time_field,
+)
 from .enums import AuditAction, ConsentKind, RequestStatus, Role
 
 
@@ -37,6 +44,7 @@ class AccessRequest(SQLModel, table=True):
     __tablename__ = "access_request"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     patient_id: int = Field(foreign_key="patient.id", index=True)
     requester_account_id: int = Field(foreign_key="account.id", index=True)
     # The coordinator who asked on the requester's behalf, when it did not come from them.

@@ -7,7 +7,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import created_field, enum_field, json_field, text_field, time_field
+from .base import (
+    created_field,
+    enum_field,
+    json_field,
+    language_field,
+    text_field,
+    time_field,
+)
 from .enums import ContentStatus, ReadingLevel, ReviewAction
 
 
@@ -44,6 +51,7 @@ class ContentReview(SQLModel, table=True):
     __tablename__ = "content_review"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     page_id: int | None = Field(default=None, foreign_key="content_page.id", index=True)
     questionnaire_id: int | None = Field(default=None, foreign_key="questionnaire.id", index=True)
     account_id: int = Field(foreign_key="account.id")

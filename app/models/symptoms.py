@@ -7,7 +7,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
-from .base import created_field, enum_field, json_field, text_field, time_field
+from .base import (
+    created_field,
+    enum_field,
+    json_field,
+    language_field,
+    text_field,
+    time_field,
+)
 from .enums import ContentStatus
 
 
@@ -43,6 +50,7 @@ class SymptomReport(SQLModel, table=True):
     __tablename__ = "symptom_report"
 
     id: int | None = Field(default=None, primary_key=True)
+    language: str = language_field()
     patient_id: int = Field(foreign_key="patient.id")  # indexed below
     questionnaire_id: int = Field(foreign_key="questionnaire.id")
     # Made on the phone, so that a report queued offline and sent twice is stored once.

@@ -167,6 +167,24 @@ def test_a_published_french_page_is_translated_into_an_english_draft(signed_in, 
     assert stored(db, TABLES) == before
 
 
+def test_a_published_french_page_is_translated_into_arabic_too(signed_in, db):
+    """An association translates its page for the Arabic speakers of the territory; the
+    page offers English and Arabic, and nothing else is accepted."""
+    french = _demo_page(db, ANKLES)
+    francoise = signed_in("francoise")
+    shown = francoise.get(f"/authoring/pages/{french.id}").get_data(as_text=True)
+    assert 'name="language" value="ar"' in shown and "Translate into Arabic" in shown
+    assert francoise.post(f"/authoring/pages/{french.id}/translate",
+                          language="ar").status_code == 303
+    draft = _latest(db)
+    assert (draft.language, draft.source_id, draft.status) == ("ar", french.id,
+                                                               ContentStatus.DRAFT)
+    before = stored(db, TABLES)
+    assert francoise.post(f"/authoring/pages/{french.id}/translate",
+                          language="de").status_code == 400
+    assert stored(db, TABLES) == before
+
+
 def test_reviewers_see_what_changed_line_by_line(signed_in, db):
     published = _demo_page(db, WEIGHING)
     francoise = signed_in("francoise")

@@ -236,6 +236,19 @@ def test_an_english_translation_changes_only_its_words(db, demo, signed_in):
     assert _get(db, english).definition["items"][0]["label"] == "My weight today"
 
 
+def test_an_arabic_translation_starts_from_the_arabic_words_it_had(db, demo, signed_in):
+    """Version 2 in French: its Arabic draft takes the Arabic words of version 1 where the
+    questions are the same; the page offers it beside English."""
+    francoise = signed_in("francoise")
+    draft = _new_draft(db, francoise)
+    _review(signed_in, draft)
+    assert 'name="language" value="ar"' in _text(francoise.get(_url(draft)))
+    answer = francoise.post(_url(draft, "/translate"), language="ar")
+    arabic = db.get(Questionnaire, int(answer.location.rsplit("/", 1)[1]))
+    assert (arabic.language, arabic.version, arabic.source_id) == ("ar", 2, draft.id)
+    assert arabic.definition["items"][0]["label"] == "وزني هذا الصباح"
+
+
 def test_faults_are_said_in_english_outside_a_request(app):
     with app.app_context(), pytest.raises(QuestionnaireError) as error:
         check_questionnaire({"format": 1, "code": "x", "condition": "copd", "language": "fr",

@@ -122,8 +122,16 @@ def new_page_version(page_id: int):
 @authoring.post("/pages/<int:page_id>/translate")
 @author_required
 def translate_page(page_id: int):
-    """Start the English version of a published French page (or go to the one being written)."""
-    return _start(page_id, pages.translate)
+    """Start the English or Arabic version of a published French page (or go to the one
+    being written)."""
+    language = request.form.get("language", "en")
+
+    def make(db, page: ContentPage, author) -> ContentPage:
+        if language not in pages.TRANSLATIONS:
+            abort(400)  # the page offers these only: another is a forged request
+        return pages.translate(db, page, author, language)
+
+    return _start(page_id, make)
 
 
 def _start(page_id: int, make):

@@ -21,6 +21,7 @@ from ..models import Account, ContentPage, ContentStatus, Questionnaire, Reading
 from . import workflow
 
 LANGUAGES = ("fr", "en", "ar")
+TRANSLATIONS = ("en", "ar")  # French is the source
 TITLE_MAX = 200
 BODY_MAX = 20_000
 SLUG_MAX = 120
@@ -141,8 +142,8 @@ def _current_source(db: Session, page: ContentPage) -> int | None:
 
 
 def translate(db: Session, page: ContentPage, author: Account, language: str = "en") -> ContentPage:
-    """An English draft of a published French page, prefilled with the French text for the
-    translator to replace; the family's open draft instead if it has one."""
+    """An English (or Arabic) draft of a published French page, prefilled with the French
+    text for the translator to replace; the family's open draft instead if it has one."""
     if page.language != workflow.SOURCE_LANGUAGE or page.status != ContentStatus.PUBLISHED:
         raise PageError(_("Only a published French page can be translated."))
     target = ContentPage(slug=page.slug, language=language, author_id=author.id,

@@ -26,7 +26,7 @@ RULE_KINDS = {
     "trend": _l("Trend: a rise or a fall since an earlier report"),
     "answer": _l("Answer: a given yes/no or choice answer"),
 }
-TRANSLATION = "en"
+TRANSLATIONS = ("en", "ar")  # the languages a French version is translated into here
 
 
 def _questionnaire(questionnaire_id: int) -> Questionnaire:
@@ -61,7 +61,7 @@ def _page(questionnaire: Questionnaire, status: int = 200, faults=(), errors=Non
     other = workflow.chosen(others, request.args.get("against", "")) or (
         workflow.compared_with(db, questionnaire))
     family = sorted([questionnaire, *others], key=lambda row: (row.language, -row.version))
-    translated = {row.version for row in family if row.language == TRANSLATION}
+    translated = {(row.language, row.version) for row in family}
     context = workflow_context(db, questionnaire)
     return render_template(
         "authoring/questionnaire.html", questionnaire=questionnaire, family=family,
@@ -70,9 +70,10 @@ def _page(questionnaire: Questionnaire, status: int = 200, faults=(), errors=Non
         editable=questionnaire.status == ContentStatus.DRAFT,
         translation=editing.is_translation(questionnaire),
         source_language=SOURCE_LANGUAGE,
-        may_translate=(questionnaire.status == ContentStatus.PUBLISHED
+        may_translate=[language for language in TRANSLATIONS
+                       if questionnaire.status == ContentStatus.PUBLISHED
                        and questionnaire.language == SOURCE_LANGUAGE
-                       and questionnaire.version not in translated),
+                       and (language, questionnaire.version) not in translated],
         item_kinds=ITEM_KINDS, rule_kinds=RULE_KINDS, rule_words=rule_words,
         faults=list(faults), errors=errors or {}, values=values or {}, **context), status
 
@@ -94,12 +95,14 @@ def _refused(questionnaire: Questionnaire, error: editing.EditError):
 @authoring.post("/questionnaires/<int:questionnaire_id>/translate", endpoint="translate")
 @author_required
 def start(questionnaire_id: int):
-    """A draft copied from this published version, or an English draft of this published
-    French version, only its words to write (or the draft already being written)."""
+    """A draft copied from this published version, or an English or Arabic draft of this
+    published French version, only its words to write (or the draft already being
+    written)."""
     published = _questionnaire(questionnaire_id)
     db = get_session()
     try:
-        draft = (editing.translate(db, published, g.account, TRANSLATION)
+        language = request.form.get("language", "en")
+        draft = (editing.translate(db, published, g.account, language)
                  if request.endpoint == "authoring.translate"
                  else editing.new_version(db, published, g.account))
     except editing.EditError as error:

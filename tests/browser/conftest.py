@@ -18,6 +18,7 @@ from playwright.sync_api import (
     Locator,
     Page,
     Response,
+    expect,
     sync_playwright,
 )
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -132,6 +133,21 @@ def sign_in_by_demo(page: Page, full_name: str) -> None:
 # A click only starts things. Waiting for the "load" state after it is a race: it answers at
 # once while the old page is still shown, already loaded. So each click that opens a page or
 # swaps a part of one goes through a helper that waits for that very event.
+
+
+def send_heart_report(page: Page, weight: str, breathlessness: int, ankles: str,
+                      night_cough: str, tiredness: int, note: str) -> None:
+    """Fill in the heart-failure questionnaire on the open report form and send it; wait
+    for "Sent" (offline-report.js sends it, then opens it; without JavaScript: POST →
+    redirect)."""
+    page.locator("#answer-weight").fill(weight)
+    for name, value in (("breathlessness", breathlessness), ("tiredness", tiredness)):
+        page.locator(f".scale__option:has(input[name=answer-{name}][value='{value}'])").click()
+    page.locator(f"input[name=answer-ankles][value={ankles}]").check()
+    page.locator(f"input[name=answer-night_cough][value={night_cough}]").check()
+    page.locator("#note").fill(note)
+    follow(page, "form.symptom-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/sent$"))
 
 
 def _locator(page: Page, target: Locator | str) -> Locator:

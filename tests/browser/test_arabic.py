@@ -4,8 +4,6 @@ from the Arabic questionnaire."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -13,7 +11,7 @@ from sqlmodel import select
 from app.models import Questionnaire, SymptomReport
 
 from ..carnet_actions import carnet_id
-from .conftest import assert_accessible, follow, new_context, sign_in_by_demo
+from .conftest import assert_accessible, new_context, send_heart_report, sign_in_by_demo
 
 BOX = "element => { const b = element.getBoundingClientRect(); return [b.left, b.right]; }"
 
@@ -65,14 +63,7 @@ def test_jeanne_sends_a_report_in_arabic(browser, live_server, demo, db):
     page = context.new_page()
     sign_in_by_demo(page, "Jeanne Martin")
     page.goto(f"/carnet/{carnet_id(db, 'jeanne')}/symptoms/new")
-    page.locator("#answer-weight").fill("71.4")
-    page.locator(".scale__option:has(input[name=answer-breathlessness][value='3'])").click()
-    page.locator("input[name=answer-ankles][value=no]").check()
-    page.locator("input[name=answer-night_cough][value=no]").check()
-    page.locator(".scale__option:has(input[name=answer-tiredness][value='2'])").click()
-    page.locator("#note").fill("نمت جيدا")
-    follow(page, "form.symptom-form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/sent$"))
+    send_heart_report(page, "71.4", 3, "no", "no", 2, "نمت جيدا")
     assert page.evaluate("() => document.dir") == "rtl"
     assert_accessible(page)
     context.close()

@@ -60,6 +60,10 @@ class KeyboardWalk:
 
     def press(self, key: str) -> None:
         self.page.keyboard.press(key)
+        # Measured once the browser has drawn the focus (two frames): just after a page
+        # opens, the key may land before its styles do.
+        self.page.evaluate("() => new Promise(drawn => requestAnimationFrame("
+                           "() => requestAnimationFrame(drawn)))")
         focused = self.page.evaluate(FOCUSED)
         if focused is None:
             return

@@ -13,7 +13,13 @@ from sqlmodel import select
 from app.models import SymptomReport
 from tests.carnet_actions import carnet_id
 
-from .conftest import assert_accessible, follow, new_context, sign_in_by_demo
+from .conftest import (
+    assert_accessible,
+    follow,
+    new_context,
+    send_heart_report,
+    sign_in_by_demo,
+)
 
 
 @pytest.mark.browser
@@ -48,15 +54,7 @@ def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
     assert unlinked == []
     assert_accessible(page)
 
-    page.locator("#answer-weight").fill("72,6")
-    page.locator(".scale__option:has(input[name=answer-breathlessness][value='8'])").click()
-    page.locator("input[name=answer-ankles][value=yes]").check()
-    page.locator("input[name=answer-night_cough][value=no]").check()
-    page.locator(".scale__option:has(input[name=answer-tiredness][value='5'])").click()
-    page.locator("#note").fill("Essoufflée dans l'escalier")
-    # offline-report.js sends it, then opens "Sent" (without JavaScript: POST → redirect).
-    follow(page, "form.symptom-form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/sent$"))
+    send_heart_report(page, "72,6", 8, "yes", "no", 5, "Essoufflée dans l'escalier")
     expect(page.locator("a[href='tel:15']")).to_be_visible()
     assert_accessible(page)
 

@@ -27,6 +27,7 @@ from .assets import asset
 from .auth import login_required, own_patient, own_professional
 from .carnet.views import carnet_home
 from .db import current_revision, head_revision
+from .i18n import text_direction
 from .models import Role
 
 bp = Blueprint("main", __name__)
@@ -100,6 +101,7 @@ def manifest():
         "short_name": "Carnet",
         "description": _("My care team, my care plan, my appointments and how I feel."),
         "lang": str(get_locale()),
+        "dir": text_direction(),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",

@@ -61,9 +61,10 @@ def test_htmx_is_served_from_our_own_static_folder(signed_in, jeanne_id):
     assert signed_in("jeanne").get(htmx).status_code == 200
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_the_manifest_speaks_the_visitors_language_and_turns_with_the_phone(client, language):
+@pytest.mark.parametrize(("language", "direction"), [("fr", "ltr"), ("en", "ltr"), ("ar", "rtl")])
+def test_the_manifest_speaks_the_visitors_language_and_turns_with_the_phone(client, language,
+                                                                            direction):
     manifest = client.get("/manifest.webmanifest",
                           headers={"Accept-Language": language}).get_json(force=True)
-    assert manifest["lang"] == language
+    assert (manifest["lang"], manifest["dir"]) == (language, direction)
     assert "orientation" not in manifest  # a phone on a stand, a tablet (WCAG 1.3.4)

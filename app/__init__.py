@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .consent import bp as consent_bp
     from .content import authoring as authoring_bp
     from .content import understand as understand_bp
+    from .fhir import bp as fhir_bp
     from .invitations import bp as invitations_bp
     from .main import bp as main_bp
     from .me import bp as me_bp
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(symptoms_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(understand_bp)
+    app.register_blueprint(fhir_bp)
     if app.config["CARNET_DEMO"]:
         from .demo.views import bp as demo_bp
 

@@ -159,6 +159,7 @@ ROUTES = {
     # The carnet
     f"GET {CARNET}/": "read:any",
     f"GET {CARNET}/print": "read:any",
+    f"GET {CARNET}/export.fhir.json": "read:any",
     f"GET {CARNET}/changes": "read:plan",  # the plan's or the appointments' changes
     f"GET {CARNET}/team": "read:team",
     f"GET {CARNET}/team/invite": "write:team",
@@ -261,6 +262,8 @@ ALL_READ = "R:appointments R:plan R:team R:notes"
 AUDITS = {
     f"GET {CARNET}/": f"{ALL_READ} !R:carnet",
     f"GET {CARNET}/print": "E:team E:plan E:appointments E:notes !E:carnet",
+    f"GET {CARNET}/export.fhir.json":
+        "E:team E:plan E:appointments E:symptoms E:notes !E:carnet",
     f"GET {CARNET}/changes": "R:plan R:appointments !R:carnet",
     f"GET {CARNET}/team": "R:team !R:team",
     f"GET {CARNET}/team/invite": "R:team !C:team",

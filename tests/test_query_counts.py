@@ -51,6 +51,7 @@ CARNET_PAGES = [
     "/carnet/{id}/changes",
     "/carnet/{id}/changes?page=2",
     "/carnet/{id}/print",
+    "/carnet/{id}/export.fhir.json",
 ]
 
 

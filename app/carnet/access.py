@@ -41,6 +41,7 @@ BOOKKEEPING = (AuditEvent, CarnetVisit, AccountSession)
 WHOLE_CARNET = "carnet"
 # How data leaves Carnet (the object_type of an EXPORT line).
 PRINT, CALENDAR_FILE, CALENDAR_FEED = "print", "calendar_file", "calendar_feed"
+FHIR_EXPORT = "fhir"  # the carnet as an HL7 FHIR Bundle (app/fhir)
 # The link a patient hands to a professional outside the team: its page shows her name.
 ACCESS_LINK = "access_link"
 FEED_LINE_EVERY = timedelta(days=1)

@@ -25,7 +25,7 @@ def test_jeannes_pages_in_arabic_read_from_right_to_left(browser, live_server, d
     carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
     sideways = {}
     for path in ["/", f"{carnet}/symptoms/new", f"{carnet}/plan", f"{carnet}/consent",
-                 f"{carnet}/who-saw"]:
+                 f"{carnet}/who-saw", "/me/"]:
         page.goto(path)
         assert page.evaluate("() => [document.documentElement.lang, document.dir]") == [
             "ar", "rtl"]

@@ -248,6 +248,9 @@ ROUTES = {
         "an author",
     "GET /authoring/questionnaires/<int:questionnaire_id>/try": "an author",
     "POST /authoring/questionnaires/<int:questionnaire_id>/try": "an author",
+    "GET /authoring/questionnaires/<int:questionnaire_id>/export.fhir.json": "an author",
+    "GET /authoring/questionnaires/import": "an author",
+    "POST /authoring/questionnaires/import": "an author",
 }
 
 # What each route writes in Jeanne's audit trail ("Who saw my carnet"), by the lines of one

@@ -11,4 +11,10 @@ from flask import Blueprint
 authoring = Blueprint("authoring", __name__, url_prefix="/authoring")
 understand = Blueprint("understand", __name__)
 
-from . import page_views, questionnaire_views, understand_views, views  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    page_views,
+    questionnaire_exchange,
+    questionnaire_views,
+    understand_views,
+    views,
+)

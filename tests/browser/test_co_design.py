@@ -75,6 +75,16 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     francoise.goto(page_url)
     _step(francoise, "submit", "Relu avec deux adhérents.")
 
+    # A questionnaire from another territory comes as a FHIR file: the form, its refusal.
+    francoise.goto("/authoring/")
+    follow(francoise, "a[href='/authoring/questionnaires/import']")
+    assert_accessible(francoise)
+    francoise.set_input_files("#file", files=[{"name": "q.json", "mimeType": "application/json",
+                                               "buffer": b"{}"}])
+    follow(francoise, "main form button.button--primary")
+    expect(francoise.locator(".error-summary")).to_be_visible()
+    assert_accessible(francoise)
+
     # …and a new version of the questionnaire: one new question and a rule on it.
     francoise.goto("/authoring/")
     follow(francoise, f"form[action='/authoring/questionnaires/{heart.id}/new-version'] button")

@@ -126,14 +126,11 @@ def _extensions(element: dict) -> dict[str, dict]:
 
 
 def _value(extension: dict | None) -> Any:
+    """An extension's value, whatever its type (valueString, valueCoding…)."""
     if extension is None:
         return None
-    for name, value in extension.items():
-        if name.startswith("value"):
-            if isinstance(value, dict):  # a valueCoding, a valueCodeableConcept
-                return value
-            return value
-    return None
+    return next((value for name, value in extension.items() if name.startswith("value")),
+                None)
 
 
 def _controlled(element: dict) -> str | None:

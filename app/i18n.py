@@ -110,11 +110,16 @@ def text_direction() -> str:
     return "rtl" if _layout().character_order == "right-to-left" else "ltr"
 
 
+def _foreign(language: str | None) -> bool:
+    """Whether words in ``language`` are in another language than the page's."""
+    return bool(language) and language != str(get_locale())
+
+
 def language_of(language: str | None) -> Markup:
     """` lang="fr" dir="ltr"` for words written in ``language`` inside a page in another (a
     co-written page or a questionnaire not yet translated): a screen reader reads them with
     the right voice and the browser lays them out their way. Nothing in the page's language."""
-    if not language or language == str(get_locale()):
+    if not _foreign(language):
         return Markup("")
     direction = "rtl" if _layout_of(language).character_order == "right-to-left" else "ltr"
     return Markup(' lang="%s" dir="%s"') % (language, direction)
@@ -131,7 +136,7 @@ def written_by(language: str | None) -> Markup:
     """The attributes of a block of words a person wrote (a note, a plan item's details):
     their direction found from the words themselves (``dir="auto"``: an Arabic note in a
     French page reads right to left), and their language where it is not the page's."""
-    if not language or language == str(get_locale()):
+    if not _foreign(language):
         return Markup(' dir="auto"')
     return Markup(' lang="%s" dir="auto"') % language
 
@@ -140,7 +145,7 @@ def bdi(text: str, language: str | None = None) -> Markup:
     """Words a person wrote, inside a sentence of Carnet's: isolated, so that an Arabic
     comment in a French sentence (or the reverse) does not reorder the sentence around it;
     with their language where it is not the page's."""
-    if not language or language == str(get_locale()):
+    if not _foreign(language):
         return Markup("<bdi>%s</bdi>") % text
     return Markup('<bdi lang="%s">%s</bdi>') % (language, text)
 

@@ -24,7 +24,7 @@ from ..models import (
     Patient,
     Professional,
 )
-from ..models.base import writing_language
+from ..models.base import reworded
 from ..notifications import notify, withdraw
 from ..types import utcnow
 
@@ -90,9 +90,7 @@ def update(db: Session, patient: Patient, appointment: Appointment, actor: Accou
         require_version(db, appointment, base_version)
         return appointment
     before = _snapshot(appointment, changed)
-    # Words changed: they are now in the language of whoever wrote them last.
-    worded = ({"language": writing_language()}
-              if changed.keys() & {"title", "place", "address", "details"} else {})
+    worded = reworded(changed, {"title", "place", "address", "details"})
     if "starts_at" in changed:
         # A new date, a new reminder the day before it (the worker's scheduled job).
         save_version(db, appointment, base_version, actor.id,

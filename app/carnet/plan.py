@@ -23,7 +23,7 @@ from ..models import (
     PlanItemKind,
     PlanRevision,
 )
-from ..models.base import writing_language
+from ..models.base import reworded
 from ..notifications import notify
 from ..types import utcnow
 
@@ -81,9 +81,8 @@ def update_item(db: Session, patient: Patient, item: PlanItem, actor: Account,
     if not changed:
         require_version(db, item, base_version)
         return item
-    # Words changed: they are now in the language of whoever wrote them last.
-    worded = {"language": writing_language()} if changed.keys() & {"title", "details"} else {}
-    save_version(db, item, base_version, actor.id, {**changed, **worded})
+    save_version(db, item, base_version, actor.id,
+                 {**changed, **reworded(changed, {"title", "details"})})
     after = _snapshot(item, tuple(changed))
     only_status = set(changed) == {"status"}
     _revise(db, item, actor, ChangeKind.STATUS if only_status else ChangeKind.UPDATED,

@@ -45,7 +45,6 @@ def first_errors(form: FlaskForm) -> dict[str, str]:
     return {name: str(messages[0]) for name, messages in form.errors.items() if messages}
 
 
-
 class ConditionsField(SelectMultipleField):
     """Ticks among the conditions Carnet follows (a page's, a patient's): any other value is
     refused in words."""

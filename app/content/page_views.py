@@ -127,7 +127,7 @@ def translate_page(page_id: int):
     language = request.form.get("language", "en")
 
     def make(db, page: ContentPage, author) -> ContentPage:
-        if language not in pages.TRANSLATIONS:
+        if language not in workflow.TRANSLATIONS:
             abort(400)  # the page offers these only: another is a forged request
         return pages.translate(db, page, author, language)
 

@@ -21,7 +21,6 @@ from ..models import Account, ContentPage, ContentStatus, Questionnaire, Reading
 from . import workflow
 
 LANGUAGES = ("fr", "en", "ar")
-TRANSLATIONS = ("en", "ar")  # French is the source
 TITLE_MAX = 200
 BODY_MAX = 20_000
 SLUG_MAX = 120

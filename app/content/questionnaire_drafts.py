@@ -27,6 +27,7 @@ from ..symptoms.questionnaires import (
     N_,
     SOURCE_LANGUAGE,
     QuestionnaireError,
+    QuestionnaireFile,
     check_questionnaire,
     skeleton,
 )
@@ -167,6 +168,27 @@ def new_version(db: Session, published: Questionnaire, author: Account,
         version=workflow.next_version(db, published), status=ContentStatus.DRAFT,
         title=published.title, definition=copy.deepcopy(published.definition),
         author_id=author.id, created_at=now or utcnow())
+    db.add(draft)
+    db.flush()
+    return draft
+
+
+def imported(db: Session, file: QuestionnaireFile, author: Account,
+             now: datetime | None = None) -> Questionnaire:
+    """A draft from a checked file brought from elsewhere (app/fhir/questionnaires.py): the
+    next version of its code, or version 1 of a new questionnaire; French only, and not
+    while another version of it is being written."""
+    if file.language != SOURCE_LANGUAGE:
+        raise EditError([_("Only a French questionnaire can be imported: translations are "
+                           "written here.")])
+    draft = Questionnaire(code=file.code, condition=file.condition, language=file.language,
+                          version=1, status=ContentStatus.DRAFT, title=file.title,
+                          definition=file.definition, author_id=author.id,
+                          created_at=now or utcnow())
+    if workflow.open_draft(db, draft) is not None:
+        raise EditError([_("A new version of this questionnaire is already being written: "
+                           "finish or publish it first.")])
+    draft.version = workflow.next_version(db, draft)
     db.add(draft)
     db.flush()
     return draft

@@ -12,15 +12,13 @@ from flask_babel import gettext as _
 
 from ..db import get_session
 from ..fhir.questionnaires import ImportFault, from_fhir, to_fhir
-from ..models import ContentStatus, Questionnaire
-from ..symptoms.questionnaires import LANGUAGES, SOURCE_LANGUAGE, QuestionnaireError
+from ..symptoms.questionnaires import LANGUAGES, QuestionnaireError
 from ..symptoms.questionnaires import check_questionnaire as check
-from ..types import utcnow
-from . import authoring, workflow
+from . import authoring
+from . import questionnaire_drafts as editing
 from .questionnaire_views import _questionnaire, _url
 from .views import author_required
 
-CODE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 CANONICAL = re.compile(r"urn:carnet:questionnaire:([a-z][a-z0-9_]{0,59})")
 
 
@@ -60,30 +58,19 @@ def import_questionnaire():
             data = json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ImportFault(_("The file is not a FHIR Questionnaire.")) from error
-        if not code:
+        if not code:  # the file's own; the format's checks say what a code may be
             found = CANONICAL.fullmatch(str(data.get("url", ""))) if isinstance(
                 data, dict) else None
             code = found.group(1) if found else ""
-        if not CODE.fullmatch(code):
-            raise ImportFault(_("Give the questionnaire a code: lowercase letters, digits "
-                                "and _, starting with a letter."))
         checked = check(from_fhir(data, code), languages=LANGUAGES)
     except ImportFault as fault:
         return _form([str(fault)], code, 400)
     except QuestionnaireError as error:
         return _form([str(fault) for fault in error.faults] or [str(error)], code, 400)
-    if checked.language != SOURCE_LANGUAGE:
-        return _form([_("Only a French questionnaire can be imported: translations are "
-                        "written here.")], code, 400)
-    db = get_session()
-    draft = Questionnaire(code=code, condition=checked.condition, language=checked.language,
-                          version=1, status=ContentStatus.DRAFT, title=checked.title,
-                          definition=checked.definition, author_id=g.account.id,
-                          created_at=utcnow())
-    if workflow.open_draft(db, draft) is not None:
-        return _form([_("A new version of this questionnaire is already being written: "
-                        "finish or publish it first.")], code, 400)
-    draft.version = workflow.next_version(db, draft)
-    db.add(draft)
-    db.commit()
+    try:
+        draft = editing.imported(get_session(), checked, g.account)
+    except editing.EditError as error:
+        get_session().rollback()
+        return _form(error.faults, code, 400)
+    get_session().commit()
     return redirect(_url(draft), 303)

@@ -26,7 +26,6 @@ RULE_KINDS = {
     "trend": _l("Trend: a rise or a fall since an earlier report"),
     "answer": _l("Answer: a given yes/no or choice answer"),
 }
-TRANSLATIONS = ("en", "ar")  # the languages a French version is translated into here
 
 
 def _questionnaire(questionnaire_id: int) -> Questionnaire:
@@ -70,7 +69,7 @@ def _page(questionnaire: Questionnaire, status: int = 200, faults=(), errors=Non
         editable=questionnaire.status == ContentStatus.DRAFT,
         translation=editing.is_translation(questionnaire),
         source_language=SOURCE_LANGUAGE,
-        may_translate=[language for language in TRANSLATIONS
+        may_translate=[language for language in workflow.TRANSLATIONS
                        if questionnaire.status == ContentStatus.PUBLISHED
                        and questionnaire.language == SOURCE_LANGUAGE
                        and (language, questionnaire.version) not in translated],

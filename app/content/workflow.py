@@ -30,6 +30,7 @@ from ..types import utcnow
 
 Content = ContentPage | Questionnaire
 SOURCE_LANGUAGE = "fr"
+TRANSLATIONS = ("en", "ar")  # what a published French version is translated into here
 # Who must approve, and what each one vouches for.
 APPROVERS = {
     Role.PROFESSIONAL: _l("a professional (clinical accuracy)"),

@@ -12,10 +12,11 @@ of the same Bundle (``urn:uuid:…``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -71,9 +72,8 @@ def _day(value: date) -> str:
 class BundleMaker:
     """One export: its resources, each once, by the row it comes from."""
 
-    def __init__(self, namespace: str, db: Session) -> None:
+    def __init__(self, namespace: str) -> None:
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, namespace)
-        self.db = db
         self.entries: dict[str, dict] = {}
 
     def ref(self, kind: str, row_id: Any) -> str:
@@ -117,14 +117,14 @@ def build(db: Session, patient: Patient, may_read: Callable[[str], bool], *, own
           namespace: str, now: datetime) -> dict:
     """The carnet's Bundle with the sections ``may_read`` lets through; the consent ledger
     and "Who saw my carnet" for its owner only."""
-    maker = BundleMaker(namespace, db)
-    account = db.get(Account, patient.account_id)
+    maker = BundleMaker(namespace)
+    people = _people(db, patient, owner)
+    account = people[patient.account_id][0]
     patient_url = maker.add("Patient", patient.id, {
         "identifier": [{"system": "urn:carnet:patient", "value": str(patient.id)}],
         "name": [{"family": account.last_name, "given": [account.first_name]}],
         **({"birthDate": _day(patient.birth_date)} if patient.birth_date else {}),
     })
-    people = _people(db, patient)
 
     def who(account_id: int | None) -> dict | None:
         if account_id is None or account_id not in people:
@@ -134,7 +134,7 @@ def build(db: Session, patient: Patient, may_read: Callable[[str], bool], *, own
                 "display": person.full_name}
 
     if may_read("team"):
-        _care_team(db, maker, patient, patient_url, people, who)
+        _care_team(db, maker, patient, patient_url, who)
     if may_read("plan"):
         _care_plan(db, maker, patient, patient_url, who)
     if may_read("appointments"):
@@ -149,25 +149,36 @@ def build(db: Session, patient: Patient, may_read: Callable[[str], bool], *, own
     return maker.bundle(now)
 
 
-def _people(db: Session, patient: Patient) -> dict[int, tuple[Account, Professional | None]]:
-    """Every account the carnet names (team, caregivers, authors, readers), in one query."""
-    ids = select(CareTeamMember.professional_id).where(CareTeamMember.patient_id == patient.id)
-    named: set[int] = set()
-    for column, table in ((Note.author_account_id, Note), (PlanItem.responsible_account_id,
-                                                            PlanItem),
-                          (ConsentEvent.grantee_account_id, ConsentEvent),
-                          (AuditEvent.actor_account_id, AuditEvent),
-                          (CaregiverLink.caregiver_account_id, CaregiverLink)):
-        named.update(db.exec(select(column).where(table.patient_id == patient.id)
-                             .distinct()).all())
+def _people(db: Session, patient: Patient, owner: bool
+            ) -> dict[int, tuple[Account, Professional | None]]:
+    """Every account the export names — the patient, her team, her caregivers, the
+    professionals of her appointments, the authors of her notes, those responsible for her
+    actions; for her alone, those her decisions and "Who saw my carnet" name — in one
+    query."""
+    of_carnet = patient.id
+    named = [
+        select(sa.literal(patient.account_id)),
+        select(Professional.account_id).join(
+            CareTeamMember, CareTeamMember.professional_id == Professional.id)
+        .where(CareTeamMember.patient_id == of_carnet),
+        select(Professional.account_id).join(
+            Appointment, Appointment.professional_id == Professional.id)
+        .where(Appointment.patient_id == of_carnet),
+        select(CaregiverLink.caregiver_account_id).where(CaregiverLink.patient_id == of_carnet),
+        select(Note.author_account_id).where(Note.patient_id == of_carnet),
+        select(PlanItem.responsible_account_id).where(PlanItem.patient_id == of_carnet),
+    ]
+    if owner:
+        named += [select(ConsentEvent.grantee_account_id)
+                  .where(ConsentEvent.patient_id == of_carnet),
+                  select(AuditEvent.actor_account_id).where(AuditEvent.patient_id == of_carnet)]
     rows = db.exec(select(Account, Professional)
                    .outerjoin(Professional, Professional.account_id == Account.id)
-                   .where(col(Account.id).in_(named) | col(Professional.id).in_(ids)
-                          | (Account.id == patient.account_id))).all()
+                   .where(col(Account.id).in_(sa.union(*named)))).all()
     return {account.id: (account, professional) for account, professional in rows}
 
 
-def _care_team(db, maker: BundleMaker, patient, patient_url, people, who) -> None:
+def _care_team(db, maker: BundleMaker, patient, patient_url, who) -> None:
     rows = db.exec(select(CareTeamMember, Professional)
                    .join(Professional, Professional.id == CareTeamMember.professional_id)
                    .where(CareTeamMember.patient_id == patient.id,
@@ -383,6 +394,3 @@ def _audit(db, maker: BundleMaker, patient, patient_url, who) -> None:
             "entity": [{"what": {"reference": patient_url},
                         "description": f"{event.action.value} {event.section}"}]})
 
-
-def resource_types(bundle: dict) -> Iterable[str]:
-    return (entry["resource"]["resourceType"] for entry in bundle["entry"])

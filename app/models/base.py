@@ -61,6 +61,12 @@ def writing_language() -> str:
     return "fr"
 
 
+def reworded(changed: dict, word_fields: set[str]) -> dict:
+    """What an edit also writes when it changes words (``word_fields``): their language is
+    now their last writer's."""
+    return {"language": writing_language()} if changed.keys() & word_fields else {}
+
+
 def language_field() -> Any:
     """The language of the words a person wrote in this row (a note, a plan item…): their
     interface language when they wrote it (``writing_language``). Pages mark the words with

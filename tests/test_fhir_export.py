@@ -147,7 +147,8 @@ def test_the_measures_carry_loinc_codes_and_ucum_units(app, db, jeanne_id):
         db.add(SymptomReport(patient_id=patient.id, questionnaire_id=questionnaire(
             db, code, "fr").id, client_id=f"golden-{code}", content_hash="x",
             answers=answers, reported_by_account_id=account.id, reported_at=at))
-    db.commit()
+    db.flush()  # seen by build in this session; rolled back below, so no other test meets
+    # a patient with reports nobody has seen
     with app.test_request_context("http://carnet.example.org/"):
         bundle = build(db, patient, lambda section: True, owner=False,
                        namespace="http://carnet.example.org/", now=utcnow())
@@ -157,6 +158,7 @@ def test_the_measures_carry_loinc_codes_and_ucum_units(app, db, jeanne_id):
     if os.environ.get("CARNET_GOLDEN") == "write":
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text + "\n")
+    db.rollback()
     assert text + "\n" == GOLDEN.read_text()
     _valid(bundle)
 

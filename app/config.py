@@ -66,6 +66,9 @@ def load_config(instance_path: str) -> dict:
         * 86400,
         "CARNET_SIGN_IN_LIMIT": env.get("CARNET_SIGN_IN_LIMIT", "10 per minute"),
         "CARNET_INVITATION_LIMIT": env.get("CARNET_INVITATION_LIMIT", "30 per minute"),
+        # Requests for a hand-over link's content (SMART Health Links manifest) from one
+        # client: a passcode is guessed at most 5 times anyway, this bounds the rest.
+        "CARNET_HEALTH_LINK_LIMIT": env.get("CARNET_HEALTH_LINK_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # How many reverse proxies stand in front of the app (nginx: 1). Only then are their
         # X-Forwarded-For and -Proto believed (app/__init__.py): with 0 anyone could send them.

@@ -26,6 +26,7 @@ from .models import (
     CareTeamMember,
     ConsentEvent,
     ConsentKind,
+    HealthLink,
     InvitationKind,
     Patient,
     Profession,
@@ -257,6 +258,13 @@ def may_set_status(
 def is_owner(actor: Account | None, patient: Patient) -> bool:
     """The patient themself: the only one who decides on consent and reads the audit trail."""
     return actor is not None and actor.id == patient.account_id
+
+
+def may_open_health_link(link: HealthLink, now: datetime) -> bool:
+    """A hand-over link (SMART Health Link) the patient made gives its copy to whoever
+    holds it — and its passcode, when she set one (checked by app/fhir/health_links.py) —
+    until it expires, she ends it, or the sixth wrong passcode ends it."""
+    return link.ended_at is None and now < link.expires_at
 
 
 def care_team_account_ids(db: Session, patient: Patient) -> set[int]:

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from app.auth.invitations import create_invitation
 from app.carnet.appointments import new_feed_token
 from app.consent.access_requests import make_link
+from app.fhir import health_links
 from app.models import (
     SECTIONS,
     AccessRequest,
@@ -212,6 +213,14 @@ ROUTES = {
     f"GET {CARNET}/consent/access-link/<int:link_id>": "owner",
     f"POST {CARNET}/consent/requests/<int:request_id>": "owner",
     f"GET {CARNET}/who-saw": "owner",
+    # Hand-over by QR code (SMART Health Links): the patient's links; the manifest and the
+    # viewer answer whoever holds a link (its token, and the key after the #, are the keys).
+    f"GET {CARNET}/handover": "owner",
+    f"POST {CARNET}/handover": "owner",
+    f"GET {CARNET}/handover/<int:health_link_id>": "owner",
+    f"POST {CARNET}/handover/<int:health_link_id>/end": "owner",
+    "POST /shl/<token>": "public",
+    "GET /shl/view": "public",
     "GET /access/<token>": "outside, with link",
     "POST /access/<token>": "outside, with link",
     "GET /access/sent": "signed-in",
@@ -319,6 +328,10 @@ AUDITS = {
     f"GET {CARNET}/consent/access-link/<int:link_id>": "!R:consent",
     f"POST {CARNET}/consent/requests/<int:request_id>": "!U:consent",
     f"GET {CARNET}/who-saw": "!R:consent",
+    f"GET {CARNET}/handover": "!R:consent",
+    f"POST {CARNET}/handover": "!U:consent",
+    f"GET {CARNET}/handover/<int:health_link_id>": "!R:consent",
+    f"POST {CARNET}/handover/<int:health_link_id>/end": "!U:consent",
     # The link shows Jeanne's name: a read of it; asking is a change.
     "GET /access/<token>": "R:access_link !R:access_link",
     "POST /access/<token>": "C:access_link !C:access_link",
@@ -463,6 +476,7 @@ def carnet(app, db, demo) -> Carnet:
         invitation, invitation_token = create_invitation(
             db, bruno, InvitationKind.CAREGIVER, jeanne, patient)
         link, access_token = make_link(db, patient, jeanne)
+        health_link, _url = health_links.make(db, patient, ["plan"], "1d", "", "", utcnow())
     feed_token = new_feed_token(db, patient)
     db.commit()
     page = db.exec(select(ContentPage).where(ContentPage.slug == "se-peser-chaque-matin",
@@ -473,13 +487,14 @@ def carnet(app, db, demo) -> Carnet:
     return Carnet(
         values={"patient_id": patient.id, "item_id": action.id, "appointment_id": appointment.id,
                 "question_id": question.id, "report_id": report.id, "request_id": asking.id,
-                "link_id": link.id, "invitation_id": invitation.id, "passkey_id": passkey.id,
+                "link_id": link.id, "health_link_id": health_link.id,
+                "invitation_id": invitation.id, "passkey_id": passkey.id,
                 "subscription_id": phone.id, "filename": "css/carnet.css",
                 "slug": page.slug, "page_id": page.id, "kind": "pages", "content_id": page.id,
                 "questionnaire_id": questionnaire.id, "key": "weight",
                 "rule_key": "weight_gain"},
         tokens={"/invite/": invitation_token, "/access/": access_token,
-                "/calendar/": feed_token},
+                "/calendar/": feed_token, "/shl/": "matrix"},
         accounts={name: account.id for name, account in accounts.items()},
     )
 

@@ -93,9 +93,9 @@ def invitation_url(token: str) -> str:
     return current_app.config["CARNET_ORIGIN"].rstrip("/") + path
 
 
-def qr_svg(url: str) -> Markup:
+def qr_svg(url: str, label: str | None = None) -> Markup:
     """A QR code of ``url`` as inline SVG, large enough to scan from another phone."""
     code = segno.make(url, error="m")
     svg = code.svg_inline(scale=6, border=3, dark="#000", light="#fff")
-    label = Markup.escape(_("QR code of the invitation link"))
+    label = Markup.escape(label or _("QR code of the invitation link"))
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))

@@ -8,6 +8,7 @@ from flask import abort, g, redirect, request, url_for
 from ..auth import login_required
 from ..carnet.access import open_carnet
 from ..db import get_session
+from ..fhir import health_links
 from ..models import SECTIONS, Patient
 from ..paging import cursor, page_number
 from ..rendering import render
@@ -26,8 +27,15 @@ def own_carnet(patient_id: int) -> Patient:
 def who_saw(patient_id: int):
     """Every read or change of the carnet by someone else, newest first, refusals included."""
     patient = own_carnet(patient_id)
-    keyset = queries.who_saw(get_session(), patient, cursor(queries.WHO_SAW_ORDER))
-    return render("consent/who_saw.html", rows=keyset.rows, keyset=keyset)
+    db = get_session()
+    keyset = queries.who_saw(db, patient, cursor(queries.WHO_SAW_ORDER))
+    # Who opened a hand-over link says their name as they gave it: one query, if any.
+    handed = health_links.uses(db, {event.object_id for event, _actor in keyset.rows
+                                    if event.object_type == health_links.HANDED_OVER})
+    return render("consent/who_saw.html", rows=[
+        (event, actor, handed[event.object_id][0].recipient
+         if event.object_type == health_links.HANDED_OVER and event.object_id in handed
+         else None) for event, actor in keyset.rows], keyset=keyset)
 
 
 @bp.get("/carnet/<int:patient_id>/consent/timeline")

@@ -35,12 +35,30 @@ def sees_sentence(seen, sections) -> str:
     return _("Sees %(parts)s.", parts=format_list(parts, locale=str(get_locale())))
 
 
-def audit_sentence(event: AuditEvent, actor: Account | None) -> str:
+def hands_over_sentence(sections) -> str:
+    """What a hand-over link gives a copy of: "A copy of your care team and your care
+    plan." """
+    parts = [section_words(section) for section in SECTIONS if section in sections]
+    return _("A copy of %(parts)s.", parts=format_list(parts, locale=str(get_locale())))
+
+
+def audit_sentence(event: AuditEvent, actor: Account | None, recipient: str | None = None
+                   ) -> str:
     """ "Dr Paul Lefèvre read your care plan." — what was done, in the words of what it was:
-    read, added, changed, removed, printed or downloaded; or tried, and refused."""
+    read, added, changed, removed, printed or downloaded; or tried, and refused.
+    ``recipient``: the name given by whoever opened a hand-over link (a QR code)."""
     name = actor.full_name if actor else _("Someone who was not signed in")
     what = section_words(event.section)
     action, section, thing = event.action, event.section, event.object_type
+    if recipient is not None:
+        # Isolated (FSI … PDI): an Arabic name in a French sentence keeps its place.
+        recipient = f"\u2068{recipient}\u2069"
+        if not event.allowed:
+            return _("Someone who gave the name “%(recipient)s” tried to open your QR code. "
+                     "It was refused: a wrong passcode, or the link had ended.",
+                     recipient=recipient)
+        return _("Someone who gave the name “%(recipient)s” opened your QR code and received "
+                 "a copy of %(what)s.", recipient=recipient, what=what)
     if not event.allowed:
         if action == AuditAction.CREATE and section != "access_link":
             return _("%(name)s tried to add something to %(what)s. It was refused.",

@@ -12,7 +12,14 @@ from .carnet import (
     PlanItem,
     PlanRevision,
 )
-from .consent import AccessLink, AccessRequest, AuditEvent, ConsentEvent
+from .consent import (
+    AccessLink,
+    AccessRequest,
+    AuditEvent,
+    ConsentEvent,
+    HealthLink,
+    HealthLinkUse,
+)
 from .content import ContentFeedback, ContentPage, ContentReview
 from .enums import *  # noqa: F403
 from .people import CaregiverLink, CareTeamMember, CarnetVisit, Patient, Professional
@@ -24,6 +31,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "SECTIONS",
     "AccessLink",
+    "HealthLink",
+    "HealthLinkUse",
     "AccessRequest",
     "Account",
     "AccountSession",

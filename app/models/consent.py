@@ -76,6 +76,43 @@ class AccessLink(SQLModel, table=True):
     access_request_id: int | None = Field(default=None, foreign_key="access_request.id")
 
 
+class HealthLink(SQLModel, table=True):
+    """A SMART Health Link the patient hands over (a QR code): a copy of the parts she
+    chose, encrypted when she made it with a key that only the link holds.
+
+    Carnet keeps the copy's ciphertext (a JWE), the hash of the link's token and, when she
+    set one, the passcode's argon2id hash; never the key. The link ends at ``expires_at``,
+    when she revokes it, or at the sixth wrong passcode (``ended_at``).
+    """
+
+    __tablename__ = "health_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=80)
+    sections: list = json_field()
+    passcode_hash: str = Field(default="", max_length=200)
+    wrong_passcodes: int = Field(default=0)
+    content: str = text_field()  # the JWE (compact): emptied when the link ends
+    created_at: datetime = created_field()
+    expires_at: datetime = time_field(nullable=False)
+    ended_at: datetime | None = time_field()
+
+
+class HealthLinkUse(SQLModel, table=True):
+    """One request for a health link's content, given or refused, with the name the
+    recipient gave (``recipient`` of the SMART Health Links manifest request)."""
+
+    __tablename__ = "health_link_use"
+
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key="health_link.id", index=True)
+    recipient: str = Field(default="", max_length=80)
+    given: bool = Field(default=False)
+    created_at: datetime = created_field()
+
+
 class AuditEvent(SQLModel, table=True):
     """A read or change of a patient's data by someone else, allowed or refused.
 

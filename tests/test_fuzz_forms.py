@@ -75,7 +75,9 @@ TIMES = ["24:00", "١٠:٣٠", "00:00", "23:59", "²", "9" * 30, *BLANKS]
 MOMENTS = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-02-30T10:00:00Z",
            "٢٠٢٦-٠١-٠١T10:00", "²", *BLANKS]
 KNOWN_BAD = {
-    "number": ["²", "٣", "١٢", "9" * 30, str(2**31), "-1", "1.5", "é" * 500, *BLANKS],
+    # 401 digits: too large for a float, which NumberRange's isnan() once met with a 500.
+    "number": ["²", "٣", "١٢", "9" * 30, "1" + "0" * 400, str(2**31), "-1", "1.5", "é" * 500,
+               *BLANKS],
     "date": DAYS, "until": DAYS, "day": DAYS, "time": TIMES, "start": TIMES, "end": TIMES,
     "at": MOMENTS,
 }

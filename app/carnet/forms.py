@@ -50,6 +50,9 @@ def text(message=None, limit: int = 2000) -> StringField:
     return StringField(validators=[*required, at_most(limit)], filters=[strip])
 
 
+TOO_LARGE = 2**63
+
+
 class WholeNumber(IntegerField):
     """A whole number in the ten ASCII digits, the only ones a page sends: ``int()`` also
     reads "٣", "１" and " 1" (see :mod:`app.ids`)."""
@@ -58,6 +61,10 @@ class WholeNumber(IntegerField):
         if valuelist and not ASCII_DIGITS.fullmatch(valuelist[0]):
             valuelist = []  # no number: the validators say what that means
         super().process_formdata(valuelist)
+        if self.data is not None and self.data > TOO_LARGE:
+            # Still too large for any range, and no longer too large for a float:
+            # NumberRange asks math.isnan(), which raises on an int of 309 digits (a 500).
+            self.data = TOO_LARGE
 
 
 def an_id() -> WholeNumber:

@@ -1,4 +1,5 @@
-"""Bearer tokens in paths (calendar feed, invitation, access link) never reach a log line."""
+"""Bearer tokens in paths (calendar feed, invitation, access link, health link) never
+reach a log line."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ TOKEN = "5BRZoa7jeZJf4QHs1j43g7a5jkL13xy_qP5KzB3nn4I"
      '"POST /invite/…/register HTTP/1.1" 200 -'),
     (f'"GET /invite/{TOKEN}?x=1 HTTP/1.1" 200 -', '"GET /invite/…?x=1 HTTP/1.1" 200 -'),
     (f'"POST /access/{TOKEN} HTTP/1.1" 302 -', '"POST /access/… HTTP/1.1" 302 -'),
+    (f'"POST /shl/{TOKEN} HTTP/1.1" 200 -', '"POST /shl/… HTTP/1.1" 200 -'),  # a health link
     (f'"GET /static/app.js" 200 "https://carnet.example/invite/{TOKEN}"',
      '"GET /static/app.js" 200 "https://carnet.example/invite/…"'),  # a Referer
     ('"GET /access/sent HTTP/1.1" 200 -', '"GET /access/sent HTTP/1.1" 200 -'),
@@ -37,7 +39,7 @@ def test_every_route_taking_a_token_is_redacted(app):
     routes = token_routes(app.url_map)
     token_rules = [rule for rule in app.url_map.iter_rules() if "token" in rule.arguments]
     assert {rule.rule.split("<")[0] for rule in token_rules} == {
-        "/calendar/", "/invite/", "/access/"}
+        "/calendar/", "/invite/", "/access/", "/shl/"}
     for rule in token_rules:
         path = rule.build({"token": TOKEN})[1]
         assert TOKEN not in redact(f'"GET {path} HTTP/1.1" 200 -', routes), rule.rule

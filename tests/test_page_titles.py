@@ -25,7 +25,7 @@ TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 # persona must reach some of them, or the walk would prove nothing.
 CONTENT_PAGES = {
     "jeanne": ("carnet.appointment", "carnet.item_page", "symptoms.new_report",
-               "understand.page", "understand.for_carnet"),
+               "understand.page", "understand.for_carnet", "fhir.handover", "fhir.viewer"),
     "claire": ("carnet.appointment", "carnet.item_page", "understand.page"),
     "lefevre": ("carnet.appointment", "carnet.item_page", "carnet.edit_item",
                 "authoring.page", "authoring.questionnaire", "symptoms.new_report"),

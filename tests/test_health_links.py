@@ -21,6 +21,7 @@ from app.types import utcnow
 
 from .carnet_actions import stored
 from .test_fhir_export import _valid
+from .test_query_counts import QueryCounter
 
 # The FOR UPDATE of a manifest request, and the count of wrong passcodes, on each engine.
 pytestmark = pytest.mark.db_engine
@@ -179,3 +180,42 @@ def test_any_smart_health_links_reader_may_ask_across_origins(client):
     assert answer.status_code == 204
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in answer.headers["Access-Control-Allow-Methods"]
+
+
+def _links_used(db, patient_id: int, first: int, count: int) -> None:
+    """``count`` more links, each opened once by a named recipient, as "Who saw" lists them."""
+    now = utcnow()
+    for n in range(first, first + count):
+        link = HealthLink(patient_id=patient_id, token_hash=f"{n:064d}", sections=["plan"],
+                          content="sealed", expires_at=now + timedelta(days=1))
+        db.add(link)
+        db.flush()
+        use = HealthLinkUse(link_id=link.id, recipient=f"Dr {n}", given=True)
+        db.add(use)
+        db.flush()
+        db.add(AuditEvent(patient_id=patient_id, section="plan", action=AuditAction.EXPORT,
+                          object_type="health_link", object_id=use.id))
+    db.commit()
+
+
+def test_the_hand_over_page_and_who_saw_make_as_many_queries_with_40_links_as_with_1(
+        signed_in, db, engine, jeanne_id):
+    jeanne = signed_in("jeanne")
+    count = QueryCounter(engine, jeanne.actions)
+    pages = [f"/carnet/{jeanne_id}/handover", f"/carnet/{jeanne_id}/who-saw"]
+    _links_used(db, jeanne_id, 0, 1)
+    for page in pages:
+        count(page)
+    with_1 = {page: count(page) for page in pages}
+    _links_used(db, jeanne_id, 1, 39)
+    assert {page: count(page) for page in pages} == with_1
+    assert "“\u2068Dr 38\u2069”" in jeanne.get(pages[1]).get_data(as_text=True)
+
+
+def test_the_31st_request_for_links_within_a_minute_gets_429(client):
+    """Passcodes are guarded by the link itself (six wrong ones end it); the limit bounds
+    the guessing of links from one client."""
+    statuses = [client.post(f"/shl/{'x' * 43}", json={"recipient": "Dr Roux"}).status_code
+                for _ in range(31)]
+    assert statuses == [404] * 30 + [429]
+    assert client.post(f"/shl/{'x' * 43}", json={"recipient": "Dr Roux"}).get_json()["error"]

@@ -228,7 +228,8 @@ def test_at_200_percent_text_on_a_320_px_phone_no_page_of_jeannes_scrolls_sidewa
     sideways, cut = {}, {}
     for path in ["/", f"{carnet}/plan", f"{carnet}/symptoms/new", f"{carnet}/appointments",
                  f"{carnet}/team", f"{carnet}/notes", f"{carnet}/consent", f"{carnet}/who-saw",
-                 f"{carnet}/understand", understand_page, f"{carnet}/symptoms", "/me/"]:
+                 f"{carnet}/understand", understand_page, f"{carnet}/symptoms", "/me/",
+                 f"{carnet}/handover"]:
         page.goto(path)
         page.add_style_tag(content=BIG_TEXT)
         assert page.evaluate("() => getComputedStyle(document.body).fontSize") == "32px"

@@ -78,3 +78,24 @@ def test_the_viewer_says_when_a_link_is_not_one(browser, localhost_server, demo)
     expect(page.locator("#shl-form")).to_be_hidden()
     assert_accessible(page)
     page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB", "ar"])
+def test_the_export_pages_in_each_language(browser, live_server, demo, db, locale):
+    """Where data leaves Carnet as FHIR: a professional's "Download this carnet", and the
+    import of a questionnaire (its form, and its refusal of a file that is not one)."""
+    page = new_context(browser, live_server.url, locale=locale, viewport=PHONE).new_page()
+    sign_in_by_demo(page, "Paul Lefèvre")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    page.goto(f"{carnet}/")
+    expect(page.locator(f"a[href='{carnet}/export.fhir.json']")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/authoring/questionnaires/import")
+    assert_accessible(page)
+    page.set_input_files("#file", files=[{"name": "q.json", "mimeType": "application/json",
+                                          "buffer": b"{}"}])
+    follow(page, "main form button.button--primary")
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.context.close()

@@ -249,8 +249,11 @@ self.addEventListener("push", (event) => {
   } catch (error) {
     message = null;
   }
-  if (!message || typeof message.id !== "number") return;
-  event.waitUntil(showOnce(message));
+  // A declarative Web Push message (W3C Push API): Safari 18.4+ shows it by itself; here
+  // the worker shows it, once per notification id.
+  const shown = message && message.web_push === 8030 ? message.notification : null;
+  if (!shown || !shown.data || typeof shown.data.id !== "number") return;
+  event.waitUntil(showOnce(shown));
 });
 
 // True the first time an id is seen, false after: the Cache API keeps the ids. Checks run
@@ -272,17 +275,19 @@ async function markSeen(id) {
   return true;
 }
 
-async function showOnce(message) {
-  if (!(await firstTime(message.id))) return;
-  const url = new URL(message.url || "/", self.location.origin);
-  await self.registration.showNotification(message.title || "Carnet", {
-    body: message.body || "",
-    lang: message.lang || "",
+async function showOnce(shown) {
+  const id = shown.data.id;
+  if (!(await firstTime(id))) return;
+  const url = new URL(shown.data.url || "/", self.location.origin);
+  await self.registration.showNotification(shown.title || "Carnet", {
+    body: shown.body || "",
+    lang: shown.lang || "",
+    dir: shown.dir || "auto",
     icon: ASSETS["icons/icon-192.png"],
     badge: ASSETS["icons/icon-192.png"],
-    tag: message.tag || `n${message.id}`,
+    tag: shown.tag || `n${id}`,
     renotify: true,
-    data: { id: message.id, url: url.origin === self.location.origin ? url.href : "/" },
+    data: { id: id, url: url.origin === self.location.origin ? url.href : "/" },
   });
 }
 

@@ -56,6 +56,45 @@ class Device:
                 "keys": {"p256dh": b64url(public), "auth": b64url(self.auth)}}
 
 
+def declarative(message) -> dict:
+    """The notification of a declarative Web Push message, checked as the W3C Push API's
+    parser does (a browser that understands it shows it without a service worker); and, as
+    every payload of ours, without health data: the words are one of Carnet's few fixed
+    sentences, the link goes to Carnet. Raises ValueError otherwise."""
+    if not isinstance(message, dict) or message.get("web_push") != 8030:
+        raise ValueError("not a declarative push message (web_push: 8030)")
+    shown = message.get("notification")
+    if not isinstance(shown, dict):
+        raise ValueError("notification is not a map")
+    title, navigate = shown.get("title"), shown.get("navigate")
+    if not isinstance(title, str) or not title:
+        raise ValueError("a notification needs a title")
+    if not isinstance(navigate, str) or not navigate.startswith(("http://", "https://")):
+        raise ValueError("a notification needs an absolute URL to navigate to")
+    for name, kind in (("body", str), ("lang", str), ("tag", str), ("silent", bool)):
+        if name in shown and not isinstance(shown[name], kind):
+            raise ValueError(f"{name} is not a {kind.__name__}")
+    if shown.get("dir", "auto") not in ("auto", "ltr", "rtl"):
+        raise ValueError("dir is auto, ltr or rtl")
+    if "mutable" in message and not isinstance(message["mutable"], bool):
+        raise ValueError("mutable is a boolean")
+    data = shown.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise ValueError("data.id (the notification's id, shown once) is missing")
+    if not navigate.endswith(data.get("url", "")) or set(data) != {"id", "url"}:
+        raise ValueError("data holds the id and the link, nothing else")
+    extra = set(message) - {"web_push", "notification", "mutable", "app_badge"}
+    if extra or set(shown) - {"title", "body", "navigate", "tag", "lang", "dir", "silent",
+                              "data"}:
+        raise ValueError(f"more than a notification: {sorted(extra)}")
+    return shown
+
+
+def message_id(payload: dict) -> int:
+    """The notification id a message carries (the service worker shows each id once)."""
+    return payload["notification"]["data"]["id"]
+
+
 @dataclass
 class Received:
     """One message the push service accepted (or answered), decrypted."""
@@ -126,6 +165,7 @@ class PushService:
             content = http_ece.decrypt(request.get_data(), private_key=device.private_key,
                                        auth_secret=device.auth, version="aes128gcm")
             payload = json.loads(content)
+            declarative(payload)
         except Exception as error:  # a test failure, reported by the test
             self.problems.append(f"{type(error).__name__}: {error}")
             return Response(status=400)(environ, start_response)

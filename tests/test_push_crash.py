@@ -22,7 +22,7 @@ from app.types import utcnow
 
 from .conftest import persona
 from .push_actions import notes_for_lefevre, worker_process
-from .push_service import PushService
+from .push_service import PushService, message_id
 
 # A killed worker's leases, taken over by another.
 pytestmark = pytest.mark.db_engine
@@ -50,7 +50,7 @@ def test_a_killed_worker_loses_no_notification(app, db, demo, database_url):
                       rng=random.Random(3))
         relay.drain(utcnow() + relay.settings.lease + timedelta(seconds=1))
 
-        arrived = [payload["id"] for payload in service.payloads()]
+        arrived = [message_id(payload) for payload in service.payloads()]
         assert set(arrived) == expected  # each at least once
         assert len(arrived) - len(expected) <= 50  # repeats: at most the batch in flight
         db.expire_all()

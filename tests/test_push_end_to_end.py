@@ -32,10 +32,11 @@ def test_jeannes_urgent_report_reaches_lefevre_and_not_marc(app, signed_in, db, 
 
         [received] = [r for r in service.received if r.token == lefevre.token]
         assert received.headers["urgency"] == "high"
-        assert received.payload["title"] == "New update in Jeanne M.'s carnet"
-        assert received.payload["url"] == f"/carnet/{jeanne_id}/symptoms"
+        assert received.payload["notification"]["title"] == "New update in Jeanne M.'s carnet"
+        assert received.payload["notification"]["data"]["url"] == f"/carnet/{jeanne_id}/symptoms"
         # The link says which page to open (behind sign-in); the rest says nothing more.
-        words = json.dumps({k: v for k, v in received.payload.items() if k != "url"},
+        shown = received.payload["notification"]
+        words = json.dumps({k: v for k, v in shown.items() if k not in ("navigate", "data")},
                            ensure_ascii=False).lower()
         for health in ("respirer", "breath", "weight", "72.5", "heart", "urgent", "symptom"):
             assert health not in words

@@ -12,6 +12,8 @@ from app.models import Account, Notification, NotificationKind, Role
 from app.push import payload
 from app.types import utcnow
 
+from .push_service import declarative
+
 JEANNE = Account(id=1, email="j@example.org", first_name="Jeanne", last_name="Martin",
                  role=Role.PATIENT, user_handle="j", locale="en")
 LEFEVRE = Account(id=2, email="p@example.org", first_name="Paul", last_name="Lefèvre",
@@ -41,21 +43,32 @@ def _context(app):
     (NotificationKind.ACCESS_REQUESTED, JEANNE, "Someone asks to see your carnet"),
 ])
 def test_each_kind_has_its_words(kind, recipient, title):
-    data = json.loads(payload.build(_notification(kind), recipient, JEANNE))
-    assert data["title"] == title
-    assert set(data) == {"id", "title", "body", "url", "tag", "lang"}
+    shown = declarative(json.loads(payload.build(_notification(kind), recipient, JEANNE)))
+    assert shown["title"] == title
+
+
+def test_a_payload_is_a_declarative_web_push_message_safari_shows_by_itself(app):
+    message = json.loads(payload.build(_notification(), LEFEVRE, JEANNE, "topic"))
+    assert message == {"web_push": 8030, "notification": {
+        "title": "New update in Jeanne M.'s carnet", "body": "Open Carnet to see it.",
+        "navigate": f"{app.config['CARNET_ORIGIN']}/carnet/7/symptoms", "tag": "topic",
+        "lang": "en", "dir": "ltr", "data": {"id": 41, "url": "/carnet/7/symptoms"}}}
+    arabic = LEFEVRE.model_copy(update={"locale": "ar"})
+    assert declarative(json.loads(payload.build(_notification(), arabic, JEANNE)))["dir"] == "rtl"
 
 
 def test_french_is_the_default_language():
     stranger = LEFEVRE.model_copy(update={"locale": None})
-    assert json.loads(payload.build(_notification(), stranger, JEANNE))["lang"] == "fr"
+    shown = json.loads(payload.build(_notification(), stranger, JEANNE))["notification"]
+    assert (shown["lang"], shown["dir"]) == ("fr", "ltr")
 
 
 def test_a_payload_that_would_not_fit_keeps_its_link_and_id():
     long_named = JEANNE.model_copy(update={"first_name": "J" * 5000})
     data = payload.build(_notification(), LEFEVRE, long_named)
     assert len(data) <= payload.PLAINTEXT_MAX
-    assert json.loads(data)["id"] == 41 and json.loads(data)["url"] == "/carnet/7/symptoms"
+    shown = declarative(json.loads(data))
+    assert shown["data"] == {"id": 41, "url": "/carnet/7/symptoms"}
 
 
 def test_a_payload_that_can_never_fit_is_refused():

@@ -30,7 +30,7 @@ from app.types import utcnow
 from .carnet_actions import carnet_id
 from .conftest import persona
 from .push_actions import jeanne_reports, row_for, subscribe
-from .push_service import PushService
+from .push_service import PushService, message_id
 
 # Held notifications and the digest: time windows in SQL, two workers.
 pytestmark = pytest.mark.db_engine
@@ -86,7 +86,7 @@ def _status(db, row: Notification) -> Notification:
 
 
 def _ids(service, device) -> list[int]:
-    return [payload["id"] for payload in service.payloads(device)]
+    return [message_id(payload) for payload in service.payloads(device)]
 
 
 def test_a_report_waits_for_the_end_of_lefevres_quiet_hours(db, service, relay, devices):
@@ -180,14 +180,15 @@ def test_the_daily_digest_folds_the_days_notifications_into_one(db, service, rel
     counts = relay.drain(evening)
 
     assert (counts.digests, counts.folded) == (1, 3)
-    [digest] = service.payloads(devices["lefevre"])[1:]
+    [message] = service.payloads(devices["lefevre"])[1:]
+    digest = message["notification"]
     assert (digest["title"], digest["body"]) == (
         "Your day in Carnet", "There is news in Carnet since yesterday. Open Carnet to see it.")
-    assert digest["url"] == "/"
+    assert digest["data"]["url"] == "/"
     for row in quiet:
         assert (_status(db, row).status, _status(db, row).last_error) == (
             DeliveryStatus.DROPPED, FOLDED)
-    stored = _status(db, Notification(id=digest["id"]))
+    stored = _status(db, Notification(id=message_id(message)))
     assert (stored.kind, stored.status) == (NotificationKind.DIGEST, DeliveryStatus.SENT)
 
     # One digest a day: later that evening, nothing new is made.

@@ -29,7 +29,7 @@ from app.models import DeliveryStatus, Notification, NotificationDelivery
 
 from .conftest import persona
 from .push_actions import notes_for_lefevre, worker_process
-from .push_service import PushService
+from .push_service import PushService, message_id
 
 # Two worker processes claiming from one outbox.
 pytestmark = pytest.mark.db_engine
@@ -87,7 +87,7 @@ class HoldTheFirstTwo:
                 self.all_arrived.set()
             if len(self.held) == 2:
                 return
-            self.held.append(payload["id"])
+            self.held.append(message_id(payload))
         self.barrier.wait()
 
     def _read_leases(self) -> None:
@@ -122,7 +122,7 @@ def test_two_workers_send_each_of_100_notifications_exactly_once(app, db, demo, 
     assert statuses == {DeliveryStatus.PENDING} and None not in leases, gate.leases
     assert len(leases) == 2, gate.leases  # two different claims, hence two workers
 
-    arrived = Counter(payload["id"] for payload in service.payloads())
+    arrived = Counter(message_id(payload) for payload in service.payloads())
     assert set(arrived) == expected
     assert set(arrived.values()) == {1}  # none twice
     db.expire_all()

@@ -29,7 +29,7 @@ from app.types import utcnow
 
 from .conftest import persona
 from .push_actions import jeanne_reports, row_for, subscribe
-from .push_service import PushService
+from .push_service import PushService, message_id
 
 
 @pytest.fixture
@@ -71,11 +71,12 @@ def test_lefevre_receives_jeannes_report_without_health_data(db, service, relay,
     counts = relay.drain(utcnow())
 
     assert counts.sent == 1
-    assert service.payloads(lefevre_device) == [{
-        "id": row.id, "title": "New update in Jeanne M.'s carnet",
-        "body": "Please open Carnet soon.", "url": f"/carnet/{patient_id}/symptoms",
-        "tag": service.received[0].headers["topic"], "lang": "en",
-    }]
+    url = f"/carnet/{patient_id}/symptoms"
+    assert service.payloads(lefevre_device) == [{"web_push": 8030, "notification": {
+        "title": "New update in Jeanne M.'s carnet", "body": "Please open Carnet soon.",
+        "navigate": f"http://localhost:5000{url}", "tag": service.received[0].headers["topic"],
+        "lang": "en", "dir": "ltr", "data": {"id": row.id, "url": url},
+    }}]
     db.expire_all()
     assert db.get(Notification, row.id).status == DeliveryStatus.SENT
     assert db.get(PushSubscription, _delivery(db, row).subscription_id).last_success_at
@@ -97,9 +98,9 @@ def test_the_payload_is_in_the_recipients_language(db, service, relay, lefevre_d
 
     # (The demo's appointment tomorrow may be reminded too, depending on the hour.)
     [payload] = [p for p in service.payloads(jeanne_device)
-                 if p["id"] == row_for(rows, db, "jeanne").id]
-    assert (payload["title"], payload["body"]) == ("Your care plan changed",
-                                                    "Open Carnet to see it.")
+                 if p["notification"]["data"]["id"] == row_for(rows, db, "jeanne").id]
+    shown = payload["notification"]
+    assert (shown["title"], shown["body"]) == ("Your care plan changed", "Open Carnet to see it.")
 
 
 def test_headers_say_ttl_topic_and_urgency(db, service, relay, lefevre_device):
@@ -107,7 +108,7 @@ def test_headers_say_ttl_topic_and_urgency(db, service, relay, lefevre_device):
     jeanne_reports(db, urgent=False)
     relay.drain(utcnow())
 
-    by_body = {r.payload["body"]: r.headers for r in service.received}
+    by_body = {r.payload["notification"]["body"]: r.headers for r in service.received}
     urgent, normal = by_body["Please open Carnet soon."], by_body["Open Carnet to see it."]
     assert urgent["ttl"] == normal["ttl"] == "86400"
     assert urgent["urgency"] == "high" and normal["urgency"] == "normal"
@@ -168,7 +169,7 @@ def test_429_is_retried_no_sooner_than_retry_after(db, service, relay, lefevre_d
     assert service.payloads() == []
 
     relay.drain(delivery.next_attempt_at)
-    assert [p["id"] for p in service.payloads()] == [row.id]
+    assert [message_id(p) for p in service.payloads()] == [row.id]
     assert _delivery(db, row).status == DeliveryStatus.SENT
 
 
@@ -241,7 +242,8 @@ def test_a_consent_revoked_through_the_ledger_stops_the_waiting_row(db, service,
     relay.drain(utcnow())
 
     # He hears that sharing changed (no more), never of the report.
-    assert [p["title"] for p in service.payloads()] == ["Sharing changed for Jeanne M.'s carnet"]
+    assert [p["notification"]["title"] for p in service.payloads()] == [
+        "Sharing changed for Jeanne M.'s carnet"]
     assert db.get(Notification, row_for(rows, db, "lefevre").id).status == DeliveryStatus.DROPPED
 
 
@@ -287,8 +289,8 @@ def test_each_device_gets_its_own_delivery(db, service, relay, lefevre_device):
     relay.drain(utcnow())
     relay.drain(utcnow())  # nothing left: nothing sent twice
 
-    assert [p["id"] for p in service.payloads(lefevre_device)] == [row.id]
-    assert [p["id"] for p in service.payloads(tablet)] == [row.id]
+    assert [message_id(p) for p in service.payloads(lefevre_device)] == [row.id]
+    assert [message_id(p) for p in service.payloads(tablet)] == [row.id]
     assert len(db.exec(select(NotificationDelivery).where(
         NotificationDelivery.notification_id == row.id)).all()) == 2
 

@@ -1,4 +1,5 @@
-"""What a push says: a translated "something changed" and a link — never health data.
+"""What a push says: a translated "something changed" and a link — never health data —
+as a declarative Web Push message.
 
 The payload is encrypted for the device (aes128gcm), but the ``Topic`` and ``Urgency``
 headers travel in clear to the push service (Google, Mozilla, Apple…): the topic is
@@ -13,6 +14,8 @@ import hmac
 import json
 from datetime import datetime, timedelta
 
+from babel import Locale
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -21,6 +24,7 @@ from ..models import Account, Notification, NotificationKind
 # RFC 8291 §4: one 4096-byte record, less the header (86), the tag (16) and the padding
 # delimiter (1), leaves 3,993 bytes of plaintext.
 PLAINTEXT_MAX = 3993
+DECLARATIVE = 8030  # "web_push": RFC 8030's number marks a declarative push message
 TOPIC_MAX = 32  # RFC 8030 §5.4: at most 32 characters of the URL-safe base64 alphabet
 DEFAULT_LOCALE = "fr"
 LOCALES = ("fr", "en", "ar")
@@ -66,7 +70,10 @@ def _words(kind: NotificationKind, own: bool, name: str, urgent: bool) -> tuple[
 
 def build(notification: Notification, recipient: Account, owner: Account | None,
           tag: str | None = None) -> bytes:
-    """The JSON the service worker shows, in the recipient's language, size-checked.
+    """The message for the device, in the recipient's language, size-checked: a
+    *declarative Web Push* message (``"web_push": 8030``, W3C Push API), which Safari 18.4+
+    shows by itself — even with no service worker, as on an iPhone's Home Screen app — and
+    which our service worker shows (once per id) everywhere else.
 
     ``tag`` (the notification's opaque topic) lets a newer one replace an older one that
     is still on the screen.
@@ -75,12 +82,16 @@ def build(notification: Notification, recipient: Account, owner: Account | None,
     own = owner is not None and owner.id == recipient.id
     with force_locale(locale):
         title, body = _words(notification.kind, own, short_name(owner), notification.urgent)
-    data = {"id": notification.id, "title": title, "body": body, "url": notification.url,
-            "tag": tag or f"n{notification.id}", "lang": locale}
+    shown = {"title": title, "body": body,
+             "navigate": current_app.config["CARNET_ORIGIN"].rstrip("/") + notification.url,
+             "tag": tag or f"n{notification.id}", "lang": locale,
+             "dir": "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr",
+             "data": {"id": notification.id, "url": notification.url}}
+    data = {"web_push": DECLARATIVE, "notification": shown}
     encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     if len(encoded) > PLAINTEXT_MAX:
         # Only a very long name or URL gets here: the link matters more than the words.
-        data.update(title="Carnet", body="")
+        shown.update(title="Carnet", body="")
         encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         if len(encoded) > PLAINTEXT_MAX:
             raise PayloadTooLarge(notification.id)

@@ -64,6 +64,17 @@
     say(section.dataset.failed);
   }
 
+  // iOS and iPadOS (which says it is a Mac with a touch screen) deliver Web Push only to a
+  // web app opened from the Home Screen: in Safari, say how to get there first.
+  var apple = /iPad|iPhone|iPod/.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  var installed = navigator.standalone === true ||
+    window.matchMedia("(display-mode: standalone)").matches;
+  if (apple && !installed) {
+    document.getElementById("push-ios").hidden = false;
+    return;
+  }
+
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
     say(section.dataset.unsupported);
     return;

@@ -158,8 +158,10 @@ def test_the_service_worker_shows_a_push_once(browser, live_server, demo):
     cdp, registration_id = worker_registration(page, live_server.url + "/")
 
     def push(number: int, tag: str) -> None:
-        message = {"id": number, "title": "New update in Jeanne M.'s carnet",
-                   "body": "Open Carnet to see it.", "url": "/me/", "tag": tag, "lang": "en"}
+        message = {"web_push": 8030, "notification": {
+            "title": "New update in Jeanne M.'s carnet", "body": "Open Carnet to see it.",
+            "navigate": f"{live_server.url}/me/", "tag": tag, "lang": "en", "dir": "ltr",
+            "data": {"id": number, "url": "/me/"}}}
         cdp.send("ServiceWorker.deliverPushMessage", {
             "origin": live_server.url, "registrationId": registration_id,
             "data": json.dumps(message)})
@@ -222,4 +224,31 @@ def test_lefevre_chooses_quiet_hours(browser, live_server, demo, db):
     [saved] = db.exec(select(NotificationPreference)).all()
     assert saved.muted_kinds == ["note_added"]
     assert_accessible(page)
+    context.close()
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1")
+
+
+@pytest.mark.browser
+def test_on_an_iphone_safari_says_to_add_carnet_to_the_home_screen_first(browser, live_server,
+                                                                         demo):
+    """iOS delivers Web Push only to a web app opened from the Home Screen: in Safari the
+    page says how to get there; opened from there (standalone), the button is offered."""
+    context = new_context(browser, live_server.url, locale="en-GB", user_agent=IPHONE,
+                          viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.goto("/me/notifications")
+    expect(page.locator("#push-ios")).to_be_visible()
+    expect(page.locator("#push-ios")).to_contain_text("Add to Home Screen")
+    expect(page.locator('[data-push="on"]')).to_be_hidden()
+    assert_accessible(page)
+
+    installed = context.new_page()  # Safari's own flag in an app opened from its icon
+    installed.add_init_script("Object.defineProperty(navigator, 'standalone', {value: true})")
+    installed.goto("/me/notifications")
+    expect(installed.locator('[data-push="on"]')).to_be_visible()
+    expect(installed.locator("#push-ios")).to_be_hidden()
     context.close()

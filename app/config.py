@@ -69,6 +69,9 @@ def load_config(instance_path: str) -> dict:
         # Requests for a hand-over link's content (SMART Health Links manifest) from one
         # client: a passcode is guessed at most 5 times anyway, this bounds the rest.
         "CARNET_HEALTH_LINK_LIMIT": env.get("CARNET_HEALTH_LINK_LIMIT", "30 per minute"),
+        # Renewals of a push subscription (a service worker's pushsubscriptionchange) from
+        # one client: a browser renews a handful at most; this bounds guessing of secrets.
+        "CARNET_PUSH_RENEW_LIMIT": env.get("CARNET_PUSH_RENEW_LIMIT", "30 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # How many reverse proxies stand in front of the app (nginx: 1). Only then are their
         # X-Forwarded-For and -Proto believed (app/__init__.py): with 0 anyone could send them.

@@ -291,6 +291,33 @@ async function showOnce(shown) {
   });
 }
 
+// The push service replaced this device's subscription (Firefox tells; Chrome never does):
+// subscribe again if the browser did not, and tell Carnet, so that the device is not lost.
+// There is no session nor CSRF token here; the old subscription's auth secret, which only
+// this browser and Carnet know, proves which device it was. Without the old subscription
+// nothing proves it: the notifications page subscribes again at the next visit.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(renewSubscription(event.oldSubscription, event.newSubscription));
+});
+
+async function renewSubscription(old, fresh) {
+  if (!old) return false;
+  const before = old.toJSON();
+  if (!fresh) {
+    const key = old.options && old.options.applicationServerKey;
+    if (!key) return false;
+    fresh = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: key });
+  }
+  const response = await fetch("/push/subscriptions/renew", {
+    method: "POST", credentials: "omit", cache: "no-store",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ old: { endpoint: before.endpoint, auth: before.keys.auth },
+                           subscription: fresh.toJSON() }),
+  });
+  return response.ok;
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const target = new URL((event.notification.data && event.notification.data.url) || "/",

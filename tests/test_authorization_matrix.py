@@ -147,6 +147,8 @@ ROUTES = {
     "GET /me/notifications": "signed-in",
     "POST /push/subscriptions": "signed-in",
     "POST /push/subscriptions/unsubscribe": "signed-in",
+    # A service worker's pushsubscriptionchange: the old auth secret is the proof.
+    "POST /push/subscriptions/renew": "public",
     "POST /me/notifications/devices/<int:subscription_id>/delete": "owner",
     "POST /me/notifications/preferences": "signed-in",
     # Lists of carnets, inviting professionals and patients

@@ -237,3 +237,36 @@ def test_there_is_a_limit_to_the_devices_of_one_person(jeanne, db, new_subscript
     response = _post_json(jeanne, "/push/subscriptions", new_subscription())
     assert response.status_code == 400 and "Remove one first" in response.json["error"]
     assert len(_devices(db, "jeanne")) == DEVICES_MAX
+
+
+def _renew(client, old: dict, new: dict, auth: str | None = None):
+    return client.post("/push/subscriptions/renew", json={
+        "old": {"endpoint": old["endpoint"], "auth": auth or old["keys"]["auth"]},
+        "subscription": new})
+
+
+def test_a_changed_subscription_takes_the_old_ones_place(client, jeanne, db, new_subscription):
+    """The service worker's pushsubscriptionchange: no session, no CSRF token; the old auth
+    secret proves the device, and the server then holds the new endpoint, not the old."""
+    old, new = new_subscription(), new_subscription()
+    _post_json(jeanne, "/push/subscriptions", old)
+    [before] = _devices(db, "jeanne")
+    response = _renew(client, old, new)
+    assert (response.status_code, response.json) == (200, {"renewed": True})
+    [after] = _devices(db, "jeanne")
+    assert after.id == before.id  # its preferences and pending deliveries stay with it
+    assert (after.endpoint, after.p256dh, after.auth) == (
+        new["endpoint"], new["keys"]["p256dh"], new["keys"]["auth"])
+    assert _renew(client, old, new_subscription()).status_code == 404  # the old one is gone
+
+
+def test_a_renewal_without_the_old_secret_changes_nothing(client, jeanne, db, new_subscription):
+    old, new = new_subscription(), new_subscription()
+    _post_json(jeanne, "/push/subscriptions", old)
+    before = [(d.endpoint, d.auth) for d in _devices(db)]
+    stranger = new_subscription()
+    assert _renew(client, old, new, auth=stranger["keys"]["auth"]).status_code == 404
+    assert _renew(client, stranger, new).status_code == 404  # an endpoint nobody kept
+    assert _renew(client, old, {"endpoint": "https://evil.example/x"}).status_code == 400
+    assert client.post("/push/subscriptions/renew", data="x").status_code == 400
+    assert [(d.endpoint, d.auth) for d in _devices(db)] == before

@@ -21,8 +21,11 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 WRITTEN_BY_READS = {"audit_event", "carnet_visit"}
 # Asked by any SMART Health Links reader, from any origin, with no cookie that counts: the
 # link's token (and passcode) is the credential, so there is no session to forge a request
-# for (tests/test_health_links.py shows what it answers).
-CSRF_EXEMPT = {("POST", "/shl/sample-token")}
+# for (tests/test_health_links.py shows what it answers). The same for a push renewal.
+CSRF_EXEMPT = {("POST", "/shl/sample-token"),
+               # A service worker's pushsubscriptionchange: no page, no token; the old
+               # subscription's auth secret is the proof (tests/test_push_subscriptions.py).
+               ("POST", "/push/subscriptions/renew")}
 
 
 def _sample_values(db) -> dict[str, object]:

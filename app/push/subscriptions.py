@@ -142,6 +142,36 @@ def save(db: Session, account: Account, checked: Checked, user_agent: str) -> Pu
     return existing
 
 
+def renew(db: Session, old_endpoint: object, old_auth: object, checked: Checked
+          ) -> PushSubscription | None:
+    """The browser replaced a subscription (``pushsubscriptionchange``): keep the new one in
+    the old one's place — same account, same pending deliveries — and drop the old endpoint.
+
+    The service worker has no session nor CSRF token there; what proves it is that device is
+    the old subscription's auth secret, which never left that browser and Carnet. None when
+    nothing matches (an unknown endpoint, a wrong secret): nothing is changed then."""
+    secret = _key(old_auth, 16)
+    if not isinstance(old_endpoint, str) or secret is None:
+        return None
+    device = db.exec(select(PushSubscription).where(
+        PushSubscription.endpoint == old_endpoint)).first()
+    if device is None or not hmac.compare_digest(device.auth, _b64url(secret)):
+        return None
+    if checked.endpoint != device.endpoint:
+        other = db.exec(select(PushSubscription).where(
+            PushSubscription.endpoint == checked.endpoint)).first()
+        if other is not None:  # the page already kept the new one (a visit came first)
+            if other.account_id != device.account_id:
+                raise Taken()
+            forget(db, device, "subscription replaced")
+            return other
+    device.endpoint, device.p256dh, device.auth = (checked.endpoint, checked.p256dh,
+                                                   checked.auth)
+    db.add(device)
+    db.flush()
+    return device
+
+
 def forget(db: Session, subscription: PushSubscription, reason: str = "device removed") -> None:
     """Remove a device; its deliveries are kept for the record, detached from it."""
     deliveries.cancel(db, subscription.id, reason)

@@ -10,8 +10,12 @@ from ..auth import login_required
 from ..carnet.validation import InputError
 from ..db import get_session
 from ..models import Role
+from ..security import csrf, limiter
 from ..types import utcnow
 from . import bp, preferences, subscriptions
+
+renew_limit = limiter.shared_limit(lambda: current_app.config["CARNET_PUSH_RENEW_LIMIT"],
+                                   scope="push-renew")
 
 
 def _refused(message: str, status: int = 400):
@@ -90,6 +94,31 @@ def subscribe():
                           "turn notifications off on it first."), 409)
     flash(_("Notifications are on for this device."))
     return jsonify(redirect=url_for("push.settings")), 201
+
+
+@bp.post("/push/subscriptions/renew")
+@csrf.exempt  # the service worker has no CSRF token: the old auth secret is the proof
+@renew_limit
+def renew():
+    """The service worker's ``pushsubscriptionchange``: JSON ``{"old": {"endpoint",
+    "auth"}, "subscription": PushSubscription.toJSON()}`` — the device is not lost."""
+    db = get_session()
+    body = request.get_json(silent=True)
+    old = body.get("old") if isinstance(body, dict) else None
+    if not isinstance(old, dict):
+        return _refused("old subscription missing")
+    try:
+        checked = subscriptions.check(body.get("subscription"),
+                                      current_app.config["PUSH_SERVICES"],
+                                      allow_local_http=current_app.testing)
+        device = subscriptions.renew(db, old.get("endpoint"), old.get("auth"), checked)
+    except subscriptions.SubscriptionError as error:
+        return _refused(str(error))
+    except subscriptions.Taken:
+        return _refused("taken", 409)
+    if device is None:
+        return _refused("unknown subscription", 404)
+    return jsonify(renewed=True)
 
 
 @bp.post("/push/subscriptions/unsubscribe")

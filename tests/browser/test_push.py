@@ -252,3 +252,31 @@ def test_on_an_iphone_safari_says_to_add_carnet_to_the_home_screen_first(browser
     expect(installed.locator('[data-push="on"]')).to_be_visible()
     expect(installed.locator("#push-ios")).to_be_hidden()
     context.close()
+
+
+@pytest.mark.browser
+def test_the_service_worker_hands_a_changed_subscription_to_the_server(browser, live_server,
+                                                                       demo, db, app):
+    """What the worker's pushsubscriptionchange handler does (Chromium never fires the event,
+    and a page cannot fire a trusted one): called in the real worker with the browser's old
+    and new subscriptions, it tells the server, which then holds the new endpoint only."""
+    from ..conftest import persona
+
+    service = PushService(app.config["VAPID_PUBLIC_KEY"]).start()
+    try:
+        old, new = (service.new_device().subscription_json() for _ in range(2))
+        db.add(PushSubscription(account_id=persona(db, "jeanne").id, endpoint=old["endpoint"],
+                                p256dh=old["keys"]["p256dh"], auth=old["keys"]["auth"]))
+        db.commit()
+        context = new_context(browser, live_server.url, locale="en")
+        page = context.new_page()
+        sign_in_by_demo(page, "Jeanne Martin")
+        worker_registration(page, live_server.url + "/")
+        [worker] = context.service_workers
+        renewed = worker.evaluate("""([old, fresh]) => renewSubscription(
+            {toJSON: () => old, options: {}}, {toJSON: () => fresh})""", [old, new])
+        assert renewed is True
+        assert [device.endpoint for device in _devices(db)] == [new["endpoint"]]
+        context.close()
+    finally:
+        service.stop()

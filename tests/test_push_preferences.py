@@ -120,8 +120,9 @@ def test_lefevre_sees_his_choices_and_the_urgent_one(signed_in):
     assert 'name="urgent_during_quiet"' in page
     assert "A patient reports how they feel" in page
     # Every kind is on until he says otherwise.
-    assert page.count('name="kinds"') == page.count('name="kinds" value') == 3
-    assert page.count(" checked>") >= 4
+    offered = len(preferences.offered(Role.PROFESSIONAL))  # his patients' and his drafts'
+    assert page.count('name="kinds"') == page.count('name="kinds" value') == offered == 7
+    assert page.count(" checked>") >= offered + 1
 
 
 def test_jeanne_is_not_offered_urgent_notifications_at_night(signed_in):
@@ -140,7 +141,8 @@ def test_lefevre_saves_his_choices(signed_in, db):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/me/notifications")
     saved = _choice(db, "lefevre")
-    assert saved.muted_kinds == ["note_added"]
+    assert saved.muted_kinds == ["note_added", "review_requested", "draft_approved",
+                                 "draft_returned", "draft_published"]
     assert (saved.quiet_start, saved.quiet_end) == (time(22), time(7))
     assert saved.daily_digest and not saved.urgent_during_quiet
     assert saved.last_digest_at is not None  # the first digest is the next one, not now

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
@@ -22,6 +23,8 @@ from ..models import (
     ContentPage,
     ContentReview,
     ContentStatus,
+    Notification,
+    NotificationKind,
     Questionnaire,
     ReviewAction,
     Role,
@@ -117,12 +120,43 @@ def edited(db: Session, item: Content, account: Account, now: datetime | None = 
 
 def submit(db: Session, item: Content, account: Account, comment: str = "",
            now: datetime | None = None) -> None:
-    """Send a draft for review."""
+    """Send a draft for review; those who may review it are told."""
     if item.status != ContentStatus.DRAFT:
         raise WorkflowError(_("Only a draft can be sent for review."))
     item.status = ContentStatus.IN_REVIEW
     db.add(item)
     _record(db, item, account, ReviewAction.SUBMIT, comment, now or utcnow())
+    wrote = authors(history(db, item), item) | {account.id}
+    _tell(db, item, NotificationKind.REVIEW_REQUESTED,
+          [reviewer for reviewer in reviewers(db) if reviewer not in wrote])
+
+
+def reviewers(db: Session) -> list[int]:
+    """Who is told that a draft waits for a review: every association editor, and the
+    professionals who take part in co-writing (who wrote or reviewed a page or a
+    questionnaire) — not every professional of the territory."""
+    took_part = sa.union(select(ContentReview.account_id), select(ContentPage.author_id),
+                         select(Questionnaire.author_id))
+    return list(db.exec(select(Account.id).where(
+        col(Account.is_active),
+        (Account.role == Role.EDITOR) | ((Account.role == Role.PROFESSIONAL)
+                                         & col(Account.id).in_(took_part)),
+    ).order_by(col(Account.id))).all())
+
+
+def _tell(db: Session, item: Content, kind: NotificationKind, account_ids) -> None:
+    """One notification per account about ``item`` (its authoring page); their own
+    choices (kinds, quiet hours, digest) are applied by the push worker."""
+    kind_path = "pages" if isinstance(item, ContentPage) else "questionnaires"
+    topic = f"{kind.value}-{kind_path[0]}{item.id}"  # at most 32 characters
+    for account_id in account_ids:
+        db.add(Notification(account_id=account_id, kind=kind, topic=topic,
+                            url=f"/authoring/{kind_path}/{item.id}"))
+
+
+def _tell_authors(db: Session, item: Content, kind: NotificationKind, account: Account) -> None:
+    """The draft's authors hear how it fares (not the one who just acted on it)."""
+    _tell(db, item, kind, sorted(authors(history(db, item), item) - {account.id}))
 
 
 def review(db: Session, item: Content, account: Account, action: ReviewAction,
@@ -146,6 +180,10 @@ def review(db: Session, item: Content, account: Account, action: ReviewAction,
     else:
         raise WorkflowError(_("This is not a review."))
     _record(db, item, account, action, comment, now or utcnow())
+    if action != ReviewAction.COMMENT:
+        _tell_authors(db, item, NotificationKind.DRAFT_APPROVED
+                      if action == ReviewAction.APPROVE else NotificationKind.DRAFT_RETURNED,
+                      account)
 
 
 def publish(db: Session, item: Content, account: Account, now: datetime | None = None) -> None:
@@ -170,6 +208,7 @@ def publish(db: Session, item: Content, account: Account, now: datetime | None =
     item.status, item.published_at = ContentStatus.PUBLISHED, now
     db.add(item)
     _record(db, item, account, ReviewAction.PUBLISH, "", now)
+    _tell_authors(db, item, NotificationKind.DRAFT_PUBLISHED, account)
     if item.language == SOURCE_LANGUAGE:
         mark_translations_outdated(db, item)
 

@@ -133,6 +133,12 @@ class NotificationKind(StrEnum):
     APPOINTMENT_REMINDER = "appointment_reminder"
     NOTE_ADDED = "note_added"
     DIGEST = "digest"
+    # Co-written content (no carnet): a draft waits for reviewers; its authors hear how
+    # their draft fares.
+    REVIEW_REQUESTED = "review_requested"
+    DRAFT_APPROVED = "draft_approved"
+    DRAFT_RETURNED = "draft_returned"
+    DRAFT_PUBLISHED = "draft_published"
 
 
 class DeliveryStatus(StrEnum):

@@ -32,6 +32,15 @@ LOCALES = ("fr", "en", "ar")
 TTL_MAX = 28 * 86400
 
 
+# About a draft page or questionnaire, never a carnet: the words say what happened to it.
+AUTHORING = {
+    NotificationKind.REVIEW_REQUESTED: lambda: _("A draft waits for your review"),
+    NotificationKind.DRAFT_APPROVED: lambda: _("Your draft was approved"),
+    NotificationKind.DRAFT_RETURNED: lambda: _("Changes are asked for your draft"),
+    NotificationKind.DRAFT_PUBLISHED: lambda: _("Your draft is published"),
+}
+
+
 class PayloadTooLarge(ValueError):
     pass
 
@@ -46,6 +55,8 @@ def short_name(account: Account | None) -> str:
 
 def _words(kind: NotificationKind, own: bool, name: str, urgent: bool) -> tuple[str, str]:
     """Title and body in the current locale. Nothing here may say what changed in health."""
+    if kind in AUTHORING:
+        return AUTHORING[kind](), _("Open Carnet to see it.")
     if kind == NotificationKind.DIGEST:
         return (_("Your day in Carnet"),
                 _("There is news in Carnet since yesterday. Open Carnet to see it."))

@@ -55,7 +55,11 @@ OFFERED: dict[Role, tuple[NotificationKind, ...]] = {
                      NotificationKind.APPOINTMENT_REMINDER, NotificationKind.NOTE_ADDED,
                      NotificationKind.CONSENT_CHANGED),
     Role.PROFESSIONAL: (NotificationKind.SYMPTOM_REPORT, NotificationKind.NOTE_ADDED,
-                        NotificationKind.CONSENT_CHANGED),
+                        NotificationKind.CONSENT_CHANGED, NotificationKind.REVIEW_REQUESTED,
+                        NotificationKind.DRAFT_APPROVED, NotificationKind.DRAFT_RETURNED,
+                        NotificationKind.DRAFT_PUBLISHED),
+    Role.EDITOR: (NotificationKind.REVIEW_REQUESTED, NotificationKind.DRAFT_APPROVED,
+                  NotificationKind.DRAFT_RETURNED, NotificationKind.DRAFT_PUBLISHED),
 }
 
 KIND_LABELS = {
@@ -66,6 +70,10 @@ KIND_LABELS = {
     NotificationKind.APPOINTMENT_CHANGED: _l("An appointment is added, moved or cancelled"),
     NotificationKind.APPOINTMENT_REMINDER: _l("Reminder the day before an appointment"),
     NotificationKind.NOTE_ADDED: _l("A new message in the notebook"),
+    NotificationKind.REVIEW_REQUESTED: _l("A draft page or questionnaire waits for a review"),
+    NotificationKind.DRAFT_APPROVED: _l("A reviewer approves my draft"),
+    NotificationKind.DRAFT_RETURNED: _l("A reviewer asks for changes to my draft"),
+    NotificationKind.DRAFT_PUBLISHED: _l("My draft is published"),
 }
 
 TRUE = {"1", "on", "y", "yes", "true"}

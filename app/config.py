@@ -85,6 +85,9 @@ def load_config(instance_path: str) -> dict:
         "PUSH_TTL_SECONDS": int(env.get("CARNET_PUSH_TTL_SECONDS", "86400")),
         "PUSH_MAX_ATTEMPTS": int(env.get("CARNET_PUSH_MAX_ATTEMPTS", "8")),
         "PUSH_BATCH": int(env.get("CARNET_PUSH_BATCH", "100")),
+        # Messages a worker has in flight at once, and at most to one push service.
+        "PUSH_CONCURRENCY": int(env.get("CARNET_PUSH_CONCURRENCY", "16")),
+        "PUSH_PER_SERVICE": int(env.get("CARNET_PUSH_PER_SERVICE", "8")),
         # A push worker thread in the web process: unset, on in demo mode (not in tests).
         "PUSH_WORKER_THREAD": (_flag("CARNET_PUSH_WORKER_THREAD")
                                if "CARNET_PUSH_WORKER_THREAD" in env else None),

@@ -29,6 +29,7 @@ import random
 import signal
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -79,13 +80,33 @@ class Settings:
     topic_secret: str = ""
     services: tuple[str, ...] = ()  # PUSH_SERVICES: where endpoints may be (``endpoints``)
     allow_local_http: bool = False  # the tests' push service on this machine
+    concurrency: int = 16  # messages in flight at once, over every push service…
+    per_service: int = 8  # …and to any one of them (its kept-alive connections)
 
     @classmethod
     def from_config(cls, config) -> Settings:
         return cls(ttl=config["PUSH_TTL_SECONDS"], max_attempts=config["PUSH_MAX_ATTEMPTS"],
                    batch=config["PUSH_BATCH"], topic_secret=config["SECRET_KEY"],
+                   concurrency=config["PUSH_CONCURRENCY"],
+                   per_service=config["PUSH_PER_SERVICE"],
                    services=tuple(config["PUSH_SERVICES"]),
                    allow_local_http=bool(config["TESTING"]))
+
+
+@dataclass
+class _Send:
+    """One message of a batch on its way: what to send, then what came back."""
+
+    delivery: NotificationDelivery
+    notification: Notification
+    device: PushSubscription
+    host: str
+    body: bytes
+    headers: dict[str, str]
+    ttl: int
+    response: requests.Response | None = None
+    error: Exception | None = None
+    gone: bool = False
 
 
 @dataclass
@@ -119,22 +140,14 @@ def claim(db: Session, model, conditions: list, now: datetime, limit: int,
             db.exec(sa.update(model).where(col(model.id).in_(ids)).values(lease_until=until))
         db.commit()
         return ids
-    # SQLite has no row locks: compare-and-set each row, under its single write lock. Rows
-    # another worker took first are leased now, so looking again finds the next free ones
-    # (without this, a worker that lost every race would think nothing was left to do).
-    taken: list[int] = []
-    while len(taken) < limit:
-        candidates = list(db.exec(query.limit(limit - len(taken))).all())
-        db.commit()
-        if not candidates:
-            break
-        for row_id in candidates:
-            result = db.exec(sa.update(model).where(model.id == row_id, *conditions, free)
-                             .values(lease_until=until))
-            if result.rowcount == 1:
-                taken.append(row_id)
-        db.commit()
-    return taken
+    # SQLite has no row locks, and one writer at a time: one UPDATE takes the first free
+    # rows, chosen by its own subquery under the write lock, so that rows another worker
+    # has just leased are not free any more when it looks; RETURNING says which it took.
+    chosen = select(model.id).where(*conditions, free).order_by(col(model.id)).limit(limit)
+    taken = list(db.exec(sa.update(model).where(col(model.id).in_(chosen.scalar_subquery()))
+                         .values(lease_until=until).returning(model.id)).scalars())
+    db.commit()
+    return sorted(taken)
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:
@@ -164,10 +177,16 @@ class Relay:
     # Checks each endpoint again, connects only to checked addresses, follows no redirect.
     http: PushSession | None = None
     rng: random.Random = field(default_factory=random.Random)
+    # A push service that answered 429 with Retry-After: until when it is left alone.
+    paused: dict[str, datetime] = field(default_factory=dict)
+    pool: ThreadPoolExecutor | None = None
+    gates: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.http is None:
-            self.http = PushSession(self.settings.services, self.settings.allow_local_http)
+            self.http = PushSession(self.settings.services, self.settings.allow_local_http,
+                                    connections=self.settings.per_service)
 
     @classmethod
     def for_app(cls, app: Flask, **kwargs) -> Relay:
@@ -222,13 +241,31 @@ class Relay:
         policy.forget()  # decide afresh: consent may have changed since
         batch = list(db.exec(select(Notification).where(
             col(Notification.id).in_(ids)).order_by(col(Notification.id))))
-        choices = preferences.of_accounts(db, {n.account_id for n in batch})
+        # The batch's people, devices and deliveries already made, a query each.
+        people = {n.account_id for n in batch}
+        choices = preferences.of_accounts(db, people)
+        recipients = {a.id: a for a in db.exec(select(Account).where(
+            col(Account.id).in_(people)))}
+        devices: dict[int, list[int]] = {}
+        for device_id, account_id in db.exec(select(
+                PushSubscription.id, PushSubscription.account_id).where(
+                col(PushSubscription.account_id).in_(people)).order_by(
+                col(PushSubscription.id))):
+            devices.setdefault(account_id, []).append(device_id)
+        already: dict[int, set[int | None]] = {}
+        for notification_id, device_id in db.exec(select(
+                NotificationDelivery.notification_id, NotificationDelivery.subscription_id)
+                .where(col(NotificationDelivery.notification_id).in_(ids))):
+            already.setdefault(notification_id, set()).add(device_id)
+        patients = self._carnets(db, batch)
+        self._decide(db, batch, recipients, patients)
+        new_deliveries = []
         for notification in batch:
             if notification.status != DeliveryStatus.PENDING:
                 continue  # dropped by the consent ledger since the claim
-            recipient = db.get(Account, notification.account_id)
-            if payloads.expired(notification, now) or not self._allowed(db, notification,
-                                                                        recipient):
+            recipient = recipients.get(notification.account_id)
+            if payloads.expired(notification, now) or not self._allowed(
+                    db, notification, recipient, patients):
                 self._drop(notification, "no longer allowed or expired")
                 counts.dropped += 1
                 continue
@@ -244,34 +281,53 @@ class Relay:
                 db.add(notification)
                 counts.held += 1
                 continue
-            devices = db.exec(select(PushSubscription.id).where(
-                PushSubscription.account_id == notification.account_id)).all()
-            already = set(db.exec(select(NotificationDelivery.subscription_id).where(
-                NotificationDelivery.notification_id == notification.id)).all())
-            for subscription_id in devices:
-                if subscription_id not in already:
-                    db.add(NotificationDelivery(notification_id=notification.id,
-                                                subscription_id=subscription_id,
-                                                next_attempt_at=now))
-            if not devices:
+            owned = devices.get(notification.account_id, [])
+            made = already.get(notification.id, set())
+            new_deliveries += [{"notification_id": notification.id,
+                                "subscription_id": subscription_id, "next_attempt_at": now,
+                                "status": DeliveryStatus.PENDING, "attempts": 0}
+                               for subscription_id in owned if subscription_id not in made]
+            if not owned:
                 self._drop(notification, "no device")
                 counts.dropped += 1
             notification.attempts = 1
             notification.lease_until = None
             db.add(notification)
             counts.fanned_out += 1
+        if new_deliveries:  # one statement for the batch
+            db.exec(sa.insert(NotificationDelivery), params=new_deliveries)
         db.commit()
 
-    def _allowed(self, db: Session, notification: Notification,
-                 recipient: Account | None) -> bool:
-        """The access policy, asked again at send time."""
+    def _allowed(self, db: Session, notification: Notification, recipient: Account | None,
+                 patients: dict[int, Patient]) -> bool:
+        """The access policy, asked again at send time (``patients``: the batch's carnets)."""
         if recipient is None or not recipient.is_active:
             return False
         if notification.patient_id is None or not notification.section:
             return True  # about the recipient themself (consent changed, access asked)
-        patient = db.get(Patient, notification.patient_id)
+        patient = patients.get(notification.patient_id)
         return patient is not None and policy.can(db, recipient, policy.READ, patient,
                                                   notification.section)
+
+    @staticmethod
+    def _carnets(db: Session, notifications) -> dict[int, Patient]:
+        """The carnets a batch is about, in one query."""
+        return {p.id: p for p in db.exec(select(Patient).where(col(Patient.id).in_(
+            {n.patient_id for n in notifications if n.patient_id is not None})))}
+
+    @staticmethod
+    def _decide(db: Session, notifications, recipients: dict[int, Account],
+                patients: dict[int, Patient]) -> None:
+        """Each recipient's permissions on the carnets of their notifications, decided before
+        the batch is looked at: no query inside its loop (each would flush the rows changed
+        so far one by one, and a per-row cost is what batches are for)."""
+        about: dict[int, list[Patient]] = {}
+        for notification in notifications:
+            if notification.patient_id in patients:
+                about.setdefault(notification.account_id, []).append(
+                    patients[notification.patient_id])
+        for account_id, carnets in about.items():
+            policy.preload(db, recipients.get(account_id), carnets)
 
     @staticmethod
     def _drop(notification: Notification, reason: str) -> None:
@@ -282,6 +338,11 @@ class Relay:
     # -- delivery ------------------------------------------------------------------------
 
     def _deliver(self, db: Session, now: datetime, counts: Counts) -> None:
+        """One batch: claimed in one transaction, checked and encrypted-for here, sent
+        concurrently (a bounded number at a time per push service, on kept-alive
+        connections), and its outcomes written in one transaction. A worker killed before
+        that last commit leaves leases that expire: the batch is sent again (at least
+        once; the service worker shows each id once)."""
         ids = claim(db, NotificationDelivery,
                     [NotificationDelivery.status == DeliveryStatus.PENDING,
                      col(NotificationDelivery.next_attempt_at) <= now],
@@ -295,49 +356,101 @@ class Relay:
             col(Notification.id).in_({d.notification_id for d in batch})))}
         devices = {s.id: s for s in db.exec(select(PushSubscription).where(
             col(PushSubscription.id).in_({d.subscription_id for d in batch})))}
-        accounts: dict[int, Account] = {}
+        patients = self._carnets(db, notifications.values())
+        accounts = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(
+            {n.account_id for n in notifications.values()}
+            | {p.account_id for p in patients.values()})))}
+        self._decide(db, notifications.values(), accounts, patients)
+        sends: list[_Send] = []
         for delivery in batch:
             notification = notifications[delivery.notification_id]
             device = devices.get(delivery.subscription_id)
-            recipient = self._account(db, accounts, notification.account_id)
+            recipient = accounts.get(notification.account_id)
             reason = ""
             if device is None or notification.status == DeliveryStatus.DROPPED:
                 reason = "device removed or notification dropped"
-            elif payloads.expired(notification, now) or not self._allowed(db, notification,
-                                                                          recipient):
+            elif payloads.expired(notification, now) or not self._allowed(
+                    db, notification, recipient, patients):
                 reason = "no longer allowed or expired"
                 self._drop(notification, reason)
                 db.add(notification)
             if reason:
                 self._settle(delivery, DeliveryStatus.DROPPED, reason)
                 db.add(delivery)
-                deliveries.settle(db, [notification.id])
-                db.commit()
                 counts.dropped += 1
                 continue
-            owner = None
-            if notification.patient_id is not None:
-                patient = db.get(Patient, notification.patient_id)
-                owner = self._account(db, accounts, patient.account_id) if patient else None
+            carnet = patients.get(notification.patient_id)
+            owner = accounts.get(carnet.account_id) if carnet is not None else None
             try:
                 body = payloads.build(notification, recipient, owner, payloads.topic(
                     notification, self.settings.topic_secret))
             except payloads.PayloadTooLarge:
                 self._settle(delivery, DeliveryStatus.FAILED, "payload too large")
                 db.add(delivery)
-                deliveries.settle(db, [notification.id])
-                db.commit()
                 counts.failed += 1
                 log.warning("push: notification %s is too large to send", notification.id)
                 continue
-            db.commit()  # no transaction stays open while we wait for a push service
-            self._attempt(db, delivery, notification, device, body, now, counts)
+            host = urlsplit(device.endpoint).netloc
+            paused = self.paused.get(host)
+            if paused is not None and paused > now:  # the service asked us to wait
+                delivery.next_attempt_at = paused + timedelta(seconds=self.rng.uniform(0, 1))
+                delivery.lease_until = None
+                db.add(delivery)
+                counts.retried += 1
+                continue
+            delivery.attempts += 1
+            send = _Send(delivery, notification, device, host, body, {},
+                         payloads.ttl(notification, now, self.settings.ttl))
+            try:
+                send.headers = self.headers(notification, device, now)
+            except VapidException as error:  # no origin one can sign for: never sent
+                send.error = error
+            sends.append(send)
+        deliveries.settle(db, notifications)
+        db.commit()  # no transaction stays open while we wait for push services
+        for send in self._send_all(sends):
+            self._outcome(db, send, now, counts)
+        for device in {send.device.id: send.device for send in sends if send.gone}.values():
+            forget(db, device, "device gone")  # once per device, after every outcome
+        deliveries.settle(db, {send.notification.id for send in sends})
+        db.commit()  # the batch's outcomes and their notifications', together
 
-    @staticmethod
-    def _account(db: Session, cache: dict[int, Account], account_id: int) -> Account | None:
-        if account_id not in cache:
-            cache[account_id] = db.get(Account, account_id)
-        return cache[account_id]
+    def _send_all(self, sends: list[_Send]) -> list[_Send]:
+        """POST every message, ``concurrency`` at a time, at most ``per_service`` of them to
+        one push service at once; each send gets its answer or its exception."""
+        if not sends:
+            return sends
+        if len(sends) == 1 or self.settings.concurrency <= 1:
+            for send in sends:
+                self._post(send)
+            return sends
+        list(self._pool().map(self._post, sends))
+        return sends
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=self.settings.concurrency,
+                                           thread_name_prefix="carnet-push")
+        return self.pool
+
+    def _post(self, send: _Send) -> None:
+        with self.lock:
+            gate = self.gates.get(send.host)
+            if gate is None:
+                gate = self.gates[send.host] = threading.BoundedSemaphore(
+                    self.settings.per_service)
+        if send.error is not None:
+            return
+        with gate:
+            try:
+                send.response = WebPusher(
+                    {"endpoint": send.device.endpoint,
+                     "keys": {"p256dh": send.device.p256dh, "auth": send.device.auth}},
+                    requests_session=self.http).send(
+                    send.body, headers=send.headers, ttl=send.ttl,
+                    timeout=self.settings.timeout)
+            except Exception as error:  # noqa: BLE001 — judged by _outcome, in the batch
+                send.error = error
 
     def headers(self, notification: Notification, device: PushSubscription,
                 now: datetime) -> dict[str, str]:
@@ -351,20 +464,13 @@ class Relay:
             headers["Topic"] = topic
         return headers
 
-    def _attempt(self, db: Session, delivery: NotificationDelivery, notification: Notification,
-                 device: PushSubscription, body: bytes, now: datetime, counts: Counts) -> None:
-        delivery.attempts += 1
-        host = urlsplit(device.endpoint).hostname
-        try:
-            response = WebPusher({"endpoint": device.endpoint,
-                                  "keys": {"p256dh": device.p256dh, "auth": device.auth}},
-                                 requests_session=self.http).send(
-                body, headers=self.headers(notification, device, now),
-                ttl=payloads.ttl(notification, now, self.settings.ttl),
-                timeout=self.settings.timeout)
-        except endpoints.Unresolved:
+    def _outcome(self, db: Session, send: _Send, now: datetime, counts: Counts) -> None:
+        delivery, notification, device = send.delivery, send.notification, send.device
+        error = send.error
+        if isinstance(error, endpoints.Unresolved):
             self._retry(delivery, now, None, "host name not resolved", counts)
-        except (endpoints.Refused, requests.exceptions.InvalidURL, VapidException) as error:
+        elif isinstance(error, endpoints.Refused | requests.exceptions.InvalidURL
+                        | VapidException):
             # Not allowed now, its name resolves to an internal address, or not a URL one can
             # sign for or send to: never called, and no retry will change it.
             self._settle(delivery, DeliveryStatus.FAILED, "endpoint refused")
@@ -374,14 +480,16 @@ class Relay:
             why = str(error) if isinstance(error, endpoints.Refused) else type(error).__name__
             log.warning("push: delivery %s of notification %s not sent: %s",
                         delivery.id, notification.id, why)
-        except requests.RequestException as error:
+        elif isinstance(error, requests.RequestException):
             self._retry(delivery, now, None, type(error).__name__, counts)
-        except WebPushException:
+        elif isinstance(error, WebPushException):
             # pywebpush refused the stored keys: no retry will make them better.
             self._settle(delivery, DeliveryStatus.FAILED, "unusable keys")
             counts.failed += 1
+        elif error is not None:
+            raise error
         else:
-            status = response.status_code
+            status = send.response.status_code
             delivery.response_status = status
             if 200 <= status < 300:
                 self._settle(delivery, DeliveryStatus.SENT, "")
@@ -391,23 +499,24 @@ class Relay:
                 counts.sent += 1
             elif status in GONE:
                 self._settle(delivery, DeliveryStatus.DROPPED, f"HTTP {status}: device gone")
-                db.add(delivery)
-                db.flush()
-                forget(db, device, "device gone")
+                send.gone = True
                 counts.gone += 1
             elif status == 429 or status >= 500 or status == 408:
-                self._retry(delivery, now, retry_after(response.headers.get("Retry-After"),
-                                                       now), f"HTTP {status}", counts)
+                asked = retry_after(send.response.headers.get("Retry-After"), now)
+                if status == 429 and asked is not None:
+                    # Slow down that push service only, for every delivery to it.
+                    until = now + timedelta(seconds=min(self.settings.max_retry_after, asked))
+                    self.paused[send.host] = max(until, self.paused.get(send.host, until))
+                self._retry(delivery, now, asked, f"HTTP {status}", counts)
             else:
                 # 400, 403 (a VAPID problem), 413 and any other refusal, and a redirect
                 # (never followed: its Location could be any address): logged, not retried.
                 self._settle(delivery, DeliveryStatus.FAILED, f"HTTP {status}")
                 counts.failed += 1
                 log.warning("push: delivery %s of notification %s refused by %s: HTTP %s",
-                            delivery.id, notification.id, host, status)
+                            delivery.id, notification.id, urlsplit(device.endpoint).hostname,
+                            status)
         db.add(delivery)
-        deliveries.settle(db, [notification.id])
-        db.commit()  # the outcome and its notification's, together: a crash leaves neither
 
     def backoff(self, attempts: int) -> float:
         """Exponential backoff with jitter: within [d/2, d] for d = base × 2^(attempts-1)."""

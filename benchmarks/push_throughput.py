@@ -1,101 +1,215 @@
-"""How fast one push worker delivers, against the raw encryption rate of pywebpush.
+"""How fast push workers deliver, against the raw encryption rate of pywebpush, in one run.
 
 Not a test: run it by hand, and copy the figures into README.md's "Performance":
 
-    .venv/bin/python benchmarks/push_throughput.py [--count 2000] [--database-url URL]
+    .venv/bin/python benchmarks/push_throughput.py [--count 3000] [--latency-ms 5]
+                                                   [--database-url URL]
 
-It makes a scratch database (SQLite in a temporary folder unless ``--database-url``),
-loads the demo, gives Dr Lefèvre one device at the tests' local push service (which
-verifies VAPID and decrypts every message, like a real one), queues ``--count``
-notifications for him, and times one ``Relay.drain()`` — fan-out, policy re-check,
-encryption, HTTP, bookkeeping. Then it times pywebpush encrypting the same payload for
-the same device, alone. The ratio says how much of a worker's time goes elsewhere
-(database, HTTP, the push service in the same process).
+It makes a scratch PostgreSQL database (on 127.0.0.1, or ``--database-url``), loads the
+demo and queues ``--count`` notifications for devices at a local push service that answers
+like a real one: in its own process, HTTP/1.1 with keep-alive, ``--latency-ms`` before each
+answer (201), many requests at once. It does not decrypt (no push service can).
+
+Then, in one run:
+
+1. pywebpush alone encrypting the same payload for the same device, one core;
+2. one worker process draining the outbox (fan-out, policy check, payload, encryption,
+   HTTP, bookkeeping), timed from its start to the last delivery written;
+3. the same again with two worker processes sharing the outbox.
+
+The last line, ``fan-out/encrypt ratio: 0.xx``, is one worker's delivery rate over the
+encryption rate of the same run, for a script to read.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+DEVICES = 1  # one device per notification: deliveries = notifications
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--database-url", default="")
-    args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="carnet-bench-")
-    os.environ["CARNET_INSTANCE"] = scratch
-    url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.sqlite'}"
+def push_service(port_queue, latency: float) -> None:
+    """A push service: keep-alive, a little latency, 201 for any well-formed message."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+    from werkzeug.wrappers import Request, Response
 
-    from pywebpush import WebPusher
+    class KeepAlive(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_request(self, *args, **kwargs):
+            pass
+
+    def app(environ, start_response):
+        request = Request(environ)
+        request.get_data()
+        headers = request.headers
+        ok = (request.method == "POST" and headers.get("Authorization", "").startswith("vapid")
+              and headers.get("Content-Encoding") == "aes128gcm" and headers.get("TTL"))
+        time.sleep(latency)
+        return Response(status=201 if ok else 400)(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAlive)
+    port_queue.put(server.server_port)
+    server.serve_forever()
+
+
+def worker(url: str, instance: str, start, results) -> None:
+    """One push worker process: drain the outbox, report (start, end, sent)."""
+    os.environ["CARNET_INSTANCE"] = instance
+    from app import create_app
+    from app.push.worker import Relay
+
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "PUSH_WORKER_THREAD": False})
+    relay = Relay.for_app(app)
+    start.wait()
+    began = time.perf_counter()
+    counts = relay.drain()
+    results.put((began, time.perf_counter(), counts.sent))
+
+
+def queue(url: str, instance: str, count: int, devices: list[dict]) -> bytes:
+    """The demo, Dr Lefèvre's devices, ``count`` waiting notifications; one payload."""
+    os.environ["CARNET_INSTANCE"] = instance
     from sqlmodel import Session, select
 
     from app import create_app
-    from app.db import upgrade
     from app.demo.territory import load_demo
     from app.models import Account, Notification, NotificationKind, Patient
     from app.push import payload as payloads
     from app.push import subscriptions
-    from app.push.worker import Relay
-    from app.types import utcnow
-    from tests.push_service import PushService
 
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "CARNET_DEMO": True, "TESTING": True})
-    engine = app.extensions["carnet.engine"]
-    service = PushService(app.config["VAPID_PUBLIC_KEY"]).start()
-    device = service.new_device()
-    with app.app_context(), Session(engine, expire_on_commit=False) as db:
-        load_demo(db)
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "PUSH_WORKER_THREAD": False})
+    with app.app_context(), Session(app.extensions["carnet.engine"],
+                                    expire_on_commit=False) as db:
+        if db.exec(select(Account)).first() is None:
+            load_demo(db)
         lefevre = db.exec(select(Account).where(
             Account.email == "paul.lefevre@example.org")).one()
         jeanne = db.exec(select(Account).where(
             Account.email == "jeanne.martin@example.org")).one()
         patient = db.exec(select(Patient).where(Patient.account_id == jeanne.id)).one()
-        checked = subscriptions.check(device.subscription_json(), (), allow_local_http=True)
-        subscriptions.save(db, lefevre, checked, "Mozilla/5.0 (Linux; Android 10) Chrome/120")
+        for device in devices:
+            checked = subscriptions.check(device, (), allow_local_http=True)
+            subscriptions.save(db, lefevre, checked, "Mozilla/5.0 (Android 14) Chrome/130")
         rows = [Notification(account_id=lefevre.id, patient_id=patient.id, section="notes",
                              kind=NotificationKind.NOTE_ADDED, url=f"/carnet/{patient.id}/notes")
-                for _ in range(args.count)]
+                for _ in range(count)]
         db.add_all(rows)
         db.commit()
-        body = payloads.build(rows[0], lefevre, jeanne, "t" * 32)
+        return payloads.build(rows[0], lefevre, jeanne, "t" * 32)
 
-    relay = Relay.for_app(app)
-    started = time.perf_counter()
-    counts = relay.drain(utcnow())
-    elapsed = time.perf_counter() - started
-    delivered = len({payload["id"] for payload in service.payloads()})
-    service.stop()
-    assert counts.sent == delivered == args.count, (counts, delivered)
-    assert service.problems == [], service.problems
 
-    # The same payload, encrypted for the same device, nothing else.
-    pusher = WebPusher(device.subscription_json())
-    encryptions = max(500, args.count)
+def devices_at(origin: str) -> list[dict]:
+    """Subscriptions as browsers make them: a P-256 key pair and an auth secret each."""
+    from tests.push_service import PushService
+
+    service = PushService("unused")
+    service.origin = origin
+    return [service.new_device().subscription_json() for _ in range(DEVICES)]
+
+
+def delivered(url: str) -> tuple[int, int]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)  # already a SQLAlchemy URL (scratch_database)
+    with engine.connect() as connection:
+        sent, waiting = connection.execute(sa.text(
+            "SELECT count(*) FILTER (WHERE status = 'sent'),"
+            " count(*) FILTER (WHERE status = 'pending') FROM notification")).one()
+    engine.dispose()
+    return sent, waiting
+
+
+def run_workers(url: str, instance: str, processes: int) -> tuple[float, int]:
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    workers = [context.Process(target=worker, args=(url, instance, start, results))
+               for _ in range(processes)]
+    for process in workers:
+        process.start()
+    time.sleep(3)  # each has imported the app and connected
+    start.set()
+    reports = [results.get(timeout=600) for _ in workers]
+    for process in workers:
+        process.join()
+    began = min(r[0] for r in reports)
+    ended = max(r[1] for r in reports)
+    return ended - began, sum(r[2] for r in reports)
+
+
+def scratch_database(base: str) -> str:
+    import sqlalchemy as sa
+
+    from app.config import sqlalchemy_url
+
+    base = sqlalchemy_url(base)
+    name = f"carnet_bench_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--latency-ms", type=float, default=5.0)
+    parser.add_argument("--database-url",
+                        default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+
+    instance = tempfile.mkdtemp(prefix="carnet-bench-")
+    os.environ["CARNET_INSTANCE"] = instance
+    from app.db import upgrade
+
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    service = context.Process(target=push_service, args=(ports, args.latency_ms / 1000),
+                              daemon=True)
+    service.start()
+    origin = f"http://127.0.0.1:{ports.get(timeout=30)}"
+    devices = devices_at(origin)
+
+    rates = {}
+    for processes in (1, 2):
+        url = scratch_database(args.database_url)
+        upgrade(url)
+        body = queue(url, instance, args.count, devices)
+        elapsed, sent = run_workers(url, instance, processes)
+        total_sent, waiting = delivered(url)
+        assert sent == total_sent == args.count and waiting == 0, (sent, total_sent, waiting)
+        rates[processes] = args.count / elapsed
+        print(f"{processes} worker(s): {args.count} notifications in {elapsed:.2f} s = "
+              f"{rates[processes]:.0f}/s", flush=True)
+
+    from pywebpush import WebPusher
+
+    pusher = WebPusher(devices[0])
+    encryptions = max(1000, args.count)
     started = time.perf_counter()
     for _ in range(encryptions):
         pusher.encode(body, "aes128gcm")
-    encrypt_elapsed = time.perf_counter() - started
+    encrypt_rate = encryptions / (time.perf_counter() - started)
+    service.terminate()
 
-    worker_rate = args.count / elapsed
-    encrypt_rate = encryptions / encrypt_elapsed
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, {engine.dialect.name}")
-    print(f"worker: {args.count} notifications in {elapsed:.2f} s = {worker_rate:.0f}/s")
+          f"{platform.python_version()}, PostgreSQL, push service latency "
+          f"{args.latency_ms:g} ms, {DEVICES} devices")
     print(f"pywebpush encryption alone: {encrypt_rate:.0f}/s")
-    print(f"ratio: the worker runs at {worker_rate / encrypt_rate:.1%} of the encryption rate "
-          f"(1 : {encrypt_rate / worker_rate:.1f})")
+    print(f"two workers / one: {rates[2] / rates[1]:.2f}")
+    print(f"fan-out/encrypt ratio: {rates[1] / encrypt_rate:.2f}")
 
 
 if __name__ == "__main__":

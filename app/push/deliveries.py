@@ -16,31 +16,30 @@ from ..types import utcnow
 
 
 def settle(db: Session, notification_ids: Iterable[int]) -> None:
-    """Give each still-pending notification whose deliveries are all done its outcome."""
+    """Give each still-pending notification whose deliveries are all done its outcome: one
+    UPDATE for all of them (a worker settles a whole batch at once)."""
     db.flush()
-    ids = set(notification_ids)
+    ids = sorted(set(notification_ids))
     if not ids:
         return
-    statuses: dict[int, set[DeliveryStatus]] = {}
-    for notification_id, status in db.exec(select(
-            NotificationDelivery.notification_id, NotificationDelivery.status).where(
-            col(NotificationDelivery.notification_id).in_(ids))):
-        statuses.setdefault(notification_id, set()).add(status)
-    for notification in db.exec(select(Notification).where(
-            col(Notification.id).in_(ids), Notification.status == DeliveryStatus.PENDING,
-            Notification.attempts > 0)):
-        done = statuses.get(notification.id, set())
-        if DeliveryStatus.PENDING in done:
-            continue
-        if DeliveryStatus.SENT in done:
-            notification.status = DeliveryStatus.SENT
-            notification.sent_at = notification.sent_at or utcnow()
-        elif DeliveryStatus.FAILED in done:
-            notification.status = DeliveryStatus.FAILED
-        else:
-            notification.status = DeliveryStatus.DROPPED
-        notification.lease_until = None
-        db.add(notification)
+    delivery = NotificationDelivery.__table__
+
+    def any_with(status: DeliveryStatus):
+        return sa.exists().where(delivery.c.notification_id == Notification.id,
+                                 delivery.c.status == status.value)
+
+    sent, failed = any_with(DeliveryStatus.SENT), any_with(DeliveryStatus.FAILED)
+    db.exec(sa.update(Notification).where(
+        col(Notification.id).in_(ids), Notification.status == DeliveryStatus.PENDING,
+        Notification.attempts > 0, ~any_with(DeliveryStatus.PENDING),
+    ).values(
+        status=sa.case((sent, DeliveryStatus.SENT.value), (failed, DeliveryStatus.FAILED.value),
+                       else_=DeliveryStatus.DROPPED.value),
+        sent_at=sa.case((sent, sa.func.coalesce(Notification.sent_at, sa.literal(
+            utcnow(), Notification.__table__.c.sent_at.type))),
+                        else_=Notification.sent_at),
+        lease_until=None,
+    ).execution_options(synchronize_session="fetch"))
 
 
 def cancel(db: Session, subscription_id: int, reason: str) -> None:

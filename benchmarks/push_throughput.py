@@ -40,27 +40,29 @@ DEVICES = 1  # one device per notification: deliveries = notifications
 
 
 def push_service(port_queue, latency: float) -> None:
-    """A push service: keep-alive, a little latency, 201 for any well-formed message."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-    from werkzeug.wrappers import Request, Response
+    """A push service: keep-alive (werkzeug's server closes every connection, so the
+    standard library's), a little latency, 201 for any well-formed message."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    class KeepAlive(WSGIRequestHandler):
+    class PushService(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_request(self, *args, **kwargs):
+        def do_POST(self):  # noqa: N802 — the standard library's name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            ok = (self.headers.get("Authorization", "").startswith("vapid")
+                  and self.headers.get("Content-Encoding") == "aes128gcm"
+                  and self.headers.get("TTL"))
+            time.sleep(latency)
+            self.send_response(201 if ok else 400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
             pass
 
-    def app(environ, start_response):
-        request = Request(environ)
-        request.get_data()
-        headers = request.headers
-        ok = (request.method == "POST" and headers.get("Authorization", "").startswith("vapid")
-              and headers.get("Content-Encoding") == "aes128gcm" and headers.get("TTL"))
-        time.sleep(latency)
-        return Response(status=201 if ok else 400)(environ, start_response)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAlive)
-    port_queue.put(server.server_port)
+    ThreadingHTTPServer.daemon_threads = True
+    server = ThreadingHTTPServer(("127.0.0.1", 0), PushService)
+    port_queue.put(server.server_address[1])
     server.serve_forever()
 
 

@@ -29,7 +29,7 @@ import random
 import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -61,6 +61,7 @@ from .vapid import Signer
 
 log = logging.getLogger("carnet.push")
 
+PIPELINE_ROUNDS = 10  # batches one pass prepares and sends, one overlapping the next
 GONE = {404, 410}  # RFC 8030 §7.3: the subscription expired or was removed
 NOT_RETRIED = {400, 403, 413}  # malformed, bad VAPID token, payload too large
 
@@ -104,9 +105,11 @@ class _Send:
     body: bytes
     headers: dict[str, str]
     ttl: int
+    subscription: dict = field(default_factory=dict)  # read by the sending thread
     response: requests.Response | None = None
     error: Exception | None = None
     gone: bool = False
+    future: Future | None = None
 
 
 @dataclass
@@ -204,8 +207,20 @@ class Relay:
             done = scheduled.run(db, now)
             counts.reminders, counts.digests, counts.folded = (done.reminders, done.digests,
                                                                done.folded)
-            self._fan_out(db, now, counts)
-            self._deliver(db, now, counts)
+            # Batch after batch, each prepared (fan-out, claim, checks, encryption's inputs)
+            # while the one before is on the network: the database work and the waits for
+            # push services overlap. Every batch is finished before the pass returns.
+            flying = None
+            for _round in range(PIPELINE_ROUNDS):
+                self._fan_out(db, now, counts)
+                batch = self._prepare(db, now, counts)
+                if flying is not None:
+                    self._finish(db, flying, now, counts)
+                flying = batch
+                if batch is None:
+                    break
+            if flying is not None:
+                self._finish(db, flying, now, counts)
         return counts
 
     def drain(self, now: datetime | None = None, clock: Callable[[], datetime] = utcnow) -> Counts:
@@ -337,18 +352,19 @@ class Relay:
 
     # -- delivery ------------------------------------------------------------------------
 
-    def _deliver(self, db: Session, now: datetime, counts: Counts) -> None:
-        """One batch: claimed in one transaction, checked and encrypted-for here, sent
-        concurrently (a bounded number at a time per push service, on kept-alive
-        connections), and its outcomes written in one transaction. A worker killed before
-        that last commit leaves leases that expire: the batch is sent again (at least
-        once; the service worker shows each id once)."""
+    def _prepare(self, db: Session, now: datetime, counts: Counts) -> list[_Send] | None:
+        """One batch: claimed in one transaction, checked and made ready here, then handed
+        to the threads that send it concurrently (a bounded number at a time per push
+        service, on kept-alive connections); None when nothing is due. ``_finish`` writes
+        its outcomes in one transaction. A worker killed before that commit leaves leases
+        that expire: the batch is sent again (at least once; the service worker shows each
+        id once)."""
         ids = claim(db, NotificationDelivery,
                     [NotificationDelivery.status == DeliveryStatus.PENDING,
                      col(NotificationDelivery.next_attempt_at) <= now],
                     now, self.settings.batch, self.settings.lease)
         if not ids:
-            return
+            return None
         policy.forget()
         batch = list(db.exec(select(NotificationDelivery).where(
             col(NotificationDelivery.id).in_(ids)).order_by(col(NotificationDelivery.id))))
@@ -400,7 +416,9 @@ class Relay:
                 continue
             delivery.attempts += 1
             send = _Send(delivery, notification, device, host, body, {},
-                         payloads.ttl(notification, now, self.settings.ttl))
+                         payloads.ttl(notification, now, self.settings.ttl),
+                         {"endpoint": device.endpoint,
+                          "keys": {"p256dh": device.p256dh, "auth": device.auth}})
             try:
                 send.headers = self.headers(notification, device, now)
             except VapidException as error:  # no origin one can sign for: never sent
@@ -408,24 +426,25 @@ class Relay:
             sends.append(send)
         deliveries.settle(db, notifications)
         db.commit()  # no transaction stays open while we wait for push services
-        for send in self._send_all(sends):
+        if len(sends) <= 1 or self.settings.concurrency <= 1:
+            for send in sends:
+                self._post(send)
+        else:
+            for send in sends:
+                send.future = self._pool().submit(self._post, send)
+        return sends
+
+    def _finish(self, db: Session, sends: list[_Send], now: datetime, counts: Counts) -> None:
+        """Wait for a batch's answers, and write its outcomes in one transaction."""
+        for send in sends:
+            if send.future is not None:
+                send.future.result()
+        for send in sends:
             self._outcome(db, send, now, counts)
         for device in {send.device.id: send.device for send in sends if send.gone}.values():
             forget(db, device, "device gone")  # once per device, after every outcome
         deliveries.settle(db, {send.notification.id for send in sends})
         db.commit()  # the batch's outcomes and their notifications', together
-
-    def _send_all(self, sends: list[_Send]) -> list[_Send]:
-        """POST every message, ``concurrency`` at a time, at most ``per_service`` of them to
-        one push service at once; each send gets its answer or its exception."""
-        if not sends:
-            return sends
-        if len(sends) == 1 or self.settings.concurrency <= 1:
-            for send in sends:
-                self._post(send)
-            return sends
-        list(self._pool().map(self._post, sends))
-        return sends
 
     def _pool(self) -> ThreadPoolExecutor:
         if self.pool is None:
@@ -443,10 +462,7 @@ class Relay:
             return
         with gate:
             try:
-                send.response = WebPusher(
-                    {"endpoint": send.device.endpoint,
-                     "keys": {"p256dh": send.device.p256dh, "auth": send.device.auth}},
-                    requests_session=self.http).send(
+                send.response = WebPusher(send.subscription, requests_session=self.http).send(
                     send.body, headers=send.headers, ttl=send.ttl,
                     timeout=self.settings.timeout)
             except Exception as error:  # noqa: BLE001 — judged by _outcome, in the batch

@@ -38,6 +38,15 @@ def _own_carnet(patient_id: int):
     return open_carnet(patient_id, "consent")  # the patient's alone, as her sharing choices
 
 
+def _own_link(patient_id: int, link_id: int):
+    """The patient's carnet and one of her links (404 for anything else)."""
+    patient = _own_carnet(patient_id)
+    link = health_links.own_link(get_session(), patient, link_id)
+    if link is None:
+        abort(404)
+    return patient, link
+
+
 def _page(patient, form: HandOverForm, status: int = 200):
     return render("fhir/handover.html", None, 400 if form.errors else status, form=form,
                   errors=messages(form), sections=SECTIONS, lifetimes=health_links.LIFETIMES,
@@ -66,10 +75,7 @@ def handover(patient_id: int):
 @login_required
 def handed_over(patient_id: int, health_link_id: int):
     """The new link and its QR code, shown once: Carnet keeps no copy of its key."""
-    patient = _own_carnet(patient_id)
-    link = health_links.own_link(get_session(), patient, health_link_id)
-    if link is None:
-        abort(404)
+    patient, link = _own_link(patient_id, health_link_id)
     url = take_shown(f"{SHOWN}:{link.id}")
     return render("fhir/handed_over.html", link=link, url=url,
                   qr=qr_svg(url, _("QR code of your hand-over link")) if url else None)
@@ -79,10 +85,7 @@ def handed_over(patient_id: int, health_link_id: int):
 @login_required
 def end(patient_id: int, health_link_id: int):
     """End a link in one tap: its copy is erased, nobody gets it any more."""
-    patient = _own_carnet(patient_id)
-    link = health_links.own_link(get_session(), patient, health_link_id)
-    if link is None:
-        abort(404)
+    patient, link = _own_link(patient_id, health_link_id)
     health_links.end(link, utcnow())
     get_session().add(link)
     return redirect(url_for("fhir.handover", patient_id=patient.id) + "#links")

@@ -202,7 +202,8 @@ function isKeptPage(response) {
     response.type === "basic" &&
     !response.redirected &&
     type.startsWith("text/html") &&
-    sessionOf(response) !== null
+    sessionOf(response) !== null &&
+    response.headers.get("X-Carnet-Offline") !== "no" // a secret shown once
   );
 }
 

@@ -191,6 +191,7 @@ def take_shown(key: str):
         return None
     shown = dict(row.shown_once)
     value = shown.pop(key)
+    g.shown_once = True  # this page holds a secret: not for the offline copy (session_marker)
     row.shown_once = shown
     flag_modified(row, "shown_once")
     db = get_session()
@@ -216,6 +217,10 @@ def session_marker(response: Response) -> Response:
     response.headers["X-Carnet-Session"] = marker
     response.headers["X-Carnet-Account"] = str(account.id)
     response.headers["X-Carnet-Session-Ends"] = str(ends)
+    if g.get("shown_once"):
+        # A secret shown once (a link's key, recovery codes) stays out of the service
+        # worker's offline copy too: "shown only now" is true on this phone as well.
+        response.headers["X-Carnet-Offline"] = "no"
     return response
 
 

@@ -99,3 +99,32 @@ def test_the_export_pages_in_each_language(browser, live_server, demo, db, local
     expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
     page.context.close()
+
+
+KEPT = """async (path) => {
+  const names = (await caches.keys()).filter((name) => name.startsWith("carnet-pages-"));
+  for (const name of names) {
+    const keys = await (await caches.open(name)).keys();
+    if (keys.some((request) => new URL(request.url).pathname === path)) return true;
+  }
+  return false;
+}"""
+
+
+@pytest.mark.browser
+def test_the_qr_page_is_not_kept_for_offline_reading(browser, live_server, demo, db):
+    """The service worker keeps visited pages for offline reading; a page showing a secret
+    once (here a link's key) is not one of them."""
+    page = new_context(browser, live_server.url).new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    carnet = f"/carnet/{carnet_id(db, 'jeanne')}"
+    page.goto(f"{carnet}/handover")
+    page.wait_for_function(KEPT, arg=f"{carnet}/handover")  # an ordinary page is kept
+    follow(page, "form.card button[type=submit]")
+    qr_page = page.evaluate("location.pathname")
+    assert "#shlink:/" in page.input_value("#health-link")
+    page.goto(f"{carnet}/consent")
+    page.wait_for_function(KEPT, arg=f"{carnet}/consent")  # kept after the QR page was
+    assert page.evaluate(KEPT, qr_page) is False
+    page.context.close()

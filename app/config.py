@@ -84,6 +84,14 @@ def load_config(instance_path: str) -> dict:
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT", ""),
         "PUSH_TTL_SECONDS": int(env.get("CARNET_PUSH_TTL_SECONDS", "86400")),
         "PUSH_MAX_ATTEMPTS": int(env.get("CARNET_PUSH_MAX_ATTEMPTS", "8")),
+        # A content-free e-mail for those who chose it and have no device for pushes: off
+        # without an SMTP host.
+        "SMTP_HOST": env.get("CARNET_SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("CARNET_SMTP_PORT", "587")),
+        "SMTP_USER": env.get("CARNET_SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("CARNET_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _flag("CARNET_SMTP_STARTTLS", "1"),
+        "MAIL_FROM": env.get("CARNET_MAIL_FROM", ""),
         "PUSH_BATCH": int(env.get("CARNET_PUSH_BATCH", "100")),
         # Messages a worker has in flight at once, and at most to one push service.
         "PUSH_CONCURRENCY": int(env.get("CARNET_PUSH_CONCURRENCY", "16")),

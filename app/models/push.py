@@ -90,4 +90,8 @@ class NotificationPreference(SQLModel, table=True):
     # When this account's last daily digest was made: the compare-and-set that lets one
     # worker only (of several) make each day's digest.
     last_digest_at: datetime | None = time_field()
+    # With no device that can receive a push: a content-free e-mail instead, at most one
+    # every few hours (``last_email_at``, also the compare-and-set between workers).
+    email_when_no_device: bool = Field(default=False)
+    last_email_at: datetime | None = time_field()
     updated_at: datetime = created_field()

@@ -214,6 +214,7 @@ def validate(form, role: Role) -> dict:
         elif start is not None and start == end:
             errors["quiet_end"] = _("Quiet hours must end at another time than they start.")
     clean["daily_digest"] = _flag(form, "daily_digest", errors)
+    clean["email_when_no_device"] = _flag(form, "email_when_no_device", errors)
     if role == Role.PROFESSIONAL:
         clean["urgent_during_quiet"] = _flag(form, "urgent_during_quiet", errors)
     if errors:

@@ -12,7 +12,7 @@ from ..db import get_session
 from ..models import Role
 from ..security import csrf, limiter
 from ..types import utcnow
-from . import bp, preferences, subscriptions
+from . import bp, mail, preferences, subscriptions
 
 renew_limit = limiter.shared_limit(lambda: current_app.config["CARNET_PUSH_RENEW_LIMIT"],
                                    scope="push-renew")
@@ -33,6 +33,7 @@ def _page(values: dict | None = None, errors: dict | None = None, status: int = 
             "quiet_end": choice.quiet_end.strftime("%H:%M") if choice.quiet_end else "",
             "urgent_during_quiet": choice.urgent_during_quiet,
             "daily_digest": choice.daily_digest,
+            "email_when_no_device": choice.email_when_no_device,
         }
     return render_template("push/notifications.html", devices=subscriptions.devices(
                                db, g.account),
@@ -43,6 +44,8 @@ def _page(values: dict | None = None, errors: dict | None = None, status: int = 
                            kind_labels=preferences.KIND_LABELS,
                            digest_time=preferences.DIGEST_TIME,
                            is_professional=g.account.role == Role.PROFESSIONAL,
+                           mail_on=mail.configured(), mail_every=int(
+                               mail.EVERY.total_seconds() // 3600),
                            values=values, errors=errors or {}), status
 
 
@@ -65,7 +68,8 @@ def save_preferences():
         values = {"kinds": form.getlist("kinds"), "quiet_start": form.get("quiet_start", ""),
                   "quiet_end": form.get("quiet_end", ""),
                   "urgent_during_quiet": "urgent_during_quiet" in form,
-                  "daily_digest": "daily_digest" in form}
+                  "daily_digest": "daily_digest" in form,
+                  "email_when_no_device": "email_when_no_device" in form}
         return _page(values, error.errors, 400)
     try:
         preferences.save(db, g.account, clean, utcnow())

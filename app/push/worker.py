@@ -53,7 +53,7 @@ from ..models import (
     PushSubscription,
 )
 from ..types import utcnow
-from . import deliveries, endpoints, preferences, scheduled
+from . import deliveries, endpoints, mail, preferences, scheduled
 from . import payload as payloads
 from .subscriptions import forget
 from .transport import PushSession
@@ -124,6 +124,7 @@ class Counts:
     reminders: int = 0
     digests: int = 0
     folded: int = 0
+    mailed: int = 0  # e-mails, one for all of an account's notifications of a batch
 
     @property
     def total(self) -> int:
@@ -275,6 +276,7 @@ class Relay:
         patients = self._carnets(db, batch)
         self._decide(db, batch, recipients, patients)
         new_deliveries = []
+        by_mail: dict[int, list[Notification]] = {}
         for notification in batch:
             if notification.status != DeliveryStatus.PENDING:
                 continue  # dropped by the consent ledger since the claim
@@ -303,14 +305,38 @@ class Relay:
                                 "status": DeliveryStatus.PENDING, "attempts": 0}
                                for subscription_id in owned if subscription_id not in made]
             if not owned:
-                self._drop(notification, "no device")
-                counts.dropped += 1
+                choice = choices.get(notification.account_id)
+                if choice is not None and choice.email_when_no_device and mail.configured():
+                    by_mail.setdefault(notification.account_id, []).append(notification)
+                else:
+                    self._drop(notification, "no device")
+                    counts.dropped += 1
             notification.attempts = 1
             notification.lease_until = None
             db.add(notification)
             counts.fanned_out += 1
         if new_deliveries:  # one statement for the batch
             db.exec(sa.insert(NotificationDelivery), params=new_deliveries)
+        db.commit()
+        for account_id, told in by_mail.items():
+            self._mail(db, recipients[account_id], told, now, counts)
+
+    def _mail(self, db: Session, recipient: Account, told: list[Notification], now: datetime,
+              counts: Counts) -> None:
+        """No device: one content-free e-mail for these notifications, unless one went out
+        in the last hours (then they are dropped, as without the choice)."""
+        if not mail.claim(db, recipient.id, now):
+            status, reason = DeliveryStatus.DROPPED, "no device; e-mailed lately"
+            counts.dropped += len(told)
+        elif mail.send(recipient):
+            status, reason = DeliveryStatus.SENT, "by e-mail"
+            counts.mailed += 1
+        else:
+            status, reason = DeliveryStatus.FAILED, "e-mail not sent"
+            counts.failed += len(told)
+        db.exec(sa.update(Notification).where(col(Notification.id).in_([n.id for n in told]))
+                .values(status=status, last_error=reason, lease_until=None,
+                        sent_at=now if status == DeliveryStatus.SENT else None))
         db.commit()
 
     def _allowed(self, db: Session, notification: Notification, recipient: Account | None,

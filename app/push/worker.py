@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from flask import Flask
 from py_vapid import VapidException
 from pywebpush import WebPusher, WebPushException
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from .. import policy
@@ -276,6 +277,7 @@ class Relay:
         patients = self._carnets(db, batch)
         self._decide(db, batch, recipients, patients)
         new_deliveries = []
+        fanned_out: list[Notification] = []
         by_mail: dict[int, list[Notification]] = {}
         for notification in batch:
             if notification.status != DeliveryStatus.PENDING:
@@ -311,12 +313,11 @@ class Relay:
                 else:
                     self._drop(notification, "no device")
                     counts.dropped += 1
-            notification.attempts = 1
-            notification.lease_until = None
-            db.add(notification)
+            fanned_out.append(notification)
             counts.fanned_out += 1
         if new_deliveries:  # one statement for the batch
             db.exec(sa.insert(NotificationDelivery), params=new_deliveries)
+        _write(db, Notification, fanned_out, {"attempts": 1, "lease_until": None})
         db.commit()
         for account_id, told in by_mail.items():
             self._mail(db, recipients[account_id], told, now, counts)
@@ -440,7 +441,7 @@ class Relay:
                 db.add(delivery)
                 counts.retried += 1
                 continue
-            delivery.attempts += 1
+            set_committed_value(delivery, "attempts", delivery.attempts + 1)  # written below
             send = _Send(delivery, notification, device, host, body, {},
                          payloads.ttl(notification, now, self.settings.ttl),
                          {"endpoint": device.endpoint,
@@ -450,6 +451,11 @@ class Relay:
             except VapidException as error:  # no origin one can sign for: never sent
                 send.error = error
             sends.append(send)
+        if sends:
+            db.exec(sa.update(NotificationDelivery).where(col(NotificationDelivery.id).in_(
+                [send.delivery.id for send in sends])).values(
+                attempts=NotificationDelivery.attempts + 1)
+                .execution_options(synchronize_session=False))  # already counted above
         deliveries.settle(db, notifications)
         db.commit()  # no transaction stays open while we wait for push services
         if len(sends) <= 1 or self.settings.concurrency <= 1:
@@ -467,6 +473,9 @@ class Relay:
                 send.future.result()
         for send in sends:
             self._outcome(db, send, now, counts)
+        # Most outcomes of a batch are alike ("sent", now): one UPDATE for each kind of
+        # outcome, not one per delivery (psycopg sends an executemany row by row).
+        _write_grouped(db, [send.delivery for send in sends], OUTCOME)
         for device in {send.device.id: send.device for send in sends if send.gone}.values():
             forget(db, device, "device gone")  # once per device, after every outcome
         deliveries.settle(db, {send.notification.id for send in sends})
@@ -587,6 +596,32 @@ class Relay:
         delivery.status = status
         delivery.last_error = error
         delivery.lease_until = None
+
+OUTCOME = ("status", "last_error", "lease_until", "next_attempt_at", "response_status",
+           "sent_at")
+
+
+def _write(db: Session, model, rows: list, values: dict) -> None:
+    """Give ``rows`` the same ``values``: one UPDATE, and the objects agree without being
+    written again."""
+    if not rows:
+        return
+    db.exec(sa.update(model).where(col(model.id).in_([row.id for row in rows]))
+            .values(**values).execution_options(synchronize_session=False))
+    for row in rows:
+        for name, value in values.items():
+            set_committed_value(row, name, value)
+
+
+def _write_grouped(db: Session, rows: list, names: tuple[str, ...]) -> None:
+    """Write the attributes ``names`` of ``rows`` as they are in memory, one UPDATE per
+    distinct set of values."""
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, name) for name in names), []).append(row)
+    for values, alike in groups.items():
+        _write(db, type(alike[0]), alike, dict(zip(names, values, strict=True)))
+
 
 def stop_on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT: the worker finishes its batch, then leaves."""

@@ -129,6 +129,17 @@ def sign_in_by_demo(page: Page, full_name: str) -> None:
     follow(page, page.get_by_role("button", name=re.compile(re.escape(full_name))))
 
 
+def import_an_empty_file(page: Page) -> None:
+    """On the open questionnaire import form (checked by axe), send a file that is no
+    questionnaire: the form comes back with its error summary, checked by axe too."""
+    assert_accessible(page)
+    page.set_input_files("#file", files=[{"name": "q.json", "mimeType": "application/json",
+                                          "buffer": b"{}"}])
+    follow(page, "main form button.button--primary")
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_accessible(page)
+
+
 # -- Actions that wait for what they start --------------------------------------------------
 # A click only starts things. Waiting for the "load" state after it is a race: it answers at
 # once while the old page is still shown, already loaded. So each click that opens a page or

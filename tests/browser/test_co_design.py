@@ -21,7 +21,13 @@ from app.models import (
 )
 from tests.carnet_actions import carnet_id
 
-from .conftest import assert_accessible, follow, new_context, sign_in_by_demo
+from .conftest import (
+    assert_accessible,
+    follow,
+    import_an_empty_file,
+    new_context,
+    sign_in_by_demo,
+)
 
 PAGE_TITLE = "Vertiges en se levant : que faire ?"
 QUESTION = "Avez-vous eu la tête qui tourne en vous levant ?"
@@ -78,12 +84,7 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
     # A questionnaire from another territory comes as a FHIR file: the form, its refusal.
     francoise.goto("/authoring/")
     follow(francoise, "a[href='/authoring/questionnaires/import']")
-    assert_accessible(francoise)
-    francoise.set_input_files("#file", files=[{"name": "q.json", "mimeType": "application/json",
-                                               "buffer": b"{}"}])
-    follow(francoise, "main form button.button--primary")
-    expect(francoise.locator(".error-summary")).to_be_visible()
-    assert_accessible(francoise)
+    import_an_empty_file(francoise)
 
     # …and a new version of the questionnaire: one new question and a rule on it.
     francoise.goto("/authoring/")

@@ -8,7 +8,6 @@ both get in.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -20,15 +19,13 @@ from sqlmodel import Session, select
 
 from ..db import spend_once
 from ..models import Account, Invitation, InvitationKind, Patient
+from ..tokens import digest
 from ..types import utcnow
 
 
 class InvitationError(Exception):
     """An invitation that cannot be used; the message is translated and safe to show."""
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_invitation(
@@ -43,7 +40,7 @@ def create_invitation(
     token = secrets.token_urlsafe(32)
     days = int(current_app.config["CARNET_INVITATION_DAYS"])
     invitation = Invitation(
-            token_hash=_hash(token),
+            token_hash=digest(token),
             kind=kind,
             account_id=account.id,
             created_by_id=created_by.id if created_by else None,
@@ -58,7 +55,7 @@ def create_invitation(
 
 def usable_invitation(db: Session, token: str) -> tuple[Invitation, Account]:
     """The invitation behind ``token`` and the account it is for, if it can still be used."""
-    invitation = db.exec(select(Invitation).where(Invitation.token_hash == _hash(token))).first()
+    invitation = db.exec(select(Invitation).where(Invitation.token_hash == digest(token))).first()
     if invitation is None:
         raise InvitationError(_("This invitation link is not valid. Check that it was copied "
                                 "whole, or ask for a new one."))

@@ -8,7 +8,6 @@ nothing) or at its absolute lifetime — and a cookie copied before it ended is 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -23,6 +22,7 @@ from sqlmodel import col, select
 
 from ..db import get_session
 from ..models import Account, AccountSession, CarnetVisit, Patient, Professional, Role
+from ..tokens import digest
 from ..types import utcnow
 
 # Requests that never need to know who is signed in (demo.hello: the load benchmark's bare
@@ -48,9 +48,6 @@ def lifetime(account: Account) -> timedelta:
         return timedelta(seconds=int(config["CARNET_SESSION_PERSONAL_SECONDS"]))
     return timedelta(seconds=int(config["CARNET_SESSION_PROFESSIONAL_SECONDS"]))
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # Built once: on every signed-in request, building the statement and its cache key cost
@@ -82,7 +79,7 @@ def load_account() -> None:
     # One round trip on every request, which also brings the account's carnet or
     # professional record (own_patient, own_professional) and a patient's visit of her own
     # carnet (notes.visit, on her home), each at most one row.
-    found = db.exec(_SESSION_QUERY, params={"token_hash": _hash(token)}).first()
+    found = db.exec(_SESSION_QUERY, params={"token_hash": digest(token)}).first()
     row, account, patient, professional, visit = found if found is not None else (None,) * 5
     if (
         row is None
@@ -134,7 +131,7 @@ def sign_in(account: Account, verified: bool = False) -> None:
     _clear_cookie()
     token = secrets.token_urlsafe(32)
     started = utcnow()
-    row = AccountSession(token_hash=_hash(token), account_id=account.id, created_at=started,
+    row = AccountSession(token_hash=digest(token), account_id=account.id, created_at=started,
                          expires_at=started + lifetime(account))
     db.add(row)
     now = int(time.time())

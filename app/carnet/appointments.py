@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from ..models import (
 )
 from ..models.base import reworded
 from ..notifications import notify, withdraw
+from ..tokens import digest
 from ..types import utcnow
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -179,14 +179,10 @@ def calendar(rows: list[tuple[Appointment, Account | None]], name: str) -> bytes
     return cal.to_ical()
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_feed_token(db: Session, patient: Patient) -> str:
     """A new private calendar-feed token; the previous link stops working."""
     token = secrets.token_urlsafe(32)
-    patient.calendar_token_hash = _token_hash(token)
+    patient.calendar_token_hash = digest(token)
     return token
 
 
@@ -195,7 +191,7 @@ def revoke_feed(db: Session, patient: Patient) -> None:
 
 
 def patient_by_feed_token(db: Session, token: str) -> Patient | None:
-    return db.exec(select(Patient).where(Patient.calendar_token_hash == _token_hash(token))).first()
+    return db.exec(select(Patient).where(Patient.calendar_token_hash == digest(token))).first()
 
 
 def feed_rows(db: Session, patient_id: int) -> list[tuple[Appointment, Account | None]]:

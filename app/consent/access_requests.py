@@ -9,7 +9,6 @@ until a date.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +29,7 @@ from ..models import (
     RequestStatus,
 )
 from ..notifications import notify
+from ..tokens import digest
 from ..types import utcnow
 from . import ledger
 
@@ -40,15 +40,12 @@ class UnusableLink(Exception):
     """The link was used (by someone else, a moment ago) or has expired."""
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def make_link(db: Session, patient: Patient, made_by: Account) -> tuple[AccessLink, str]:
     """A new single-use link for a professional to ask access (flushed), and its token."""
     token = secrets.token_urlsafe(32)
     days = int(current_app.config["CARNET_INVITATION_DAYS"])
-    link = AccessLink(patient_id=patient.id, token_hash=_hash(token), created_by_id=made_by.id,
+    link = AccessLink(patient_id=patient.id, token_hash=digest(token), created_by_id=made_by.id,
                       expires_at=utcnow() + timedelta(days=days))
     db.add(link)
     db.flush()
@@ -62,7 +59,7 @@ def link_url(token: str) -> str:
 
 def usable_link(db: Session, token: str) -> AccessLink | None:
     """The link behind ``token`` if it can still be used: not used, not expired."""
-    link = db.exec(select(AccessLink).where(AccessLink.token_hash == _hash(token))).first()
+    link = db.exec(select(AccessLink).where(AccessLink.token_hash == digest(token))).first()
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
         return None
     return link

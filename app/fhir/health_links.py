@@ -21,22 +21,21 @@ the sixth wrong passcode ends it too. An ended link's ciphertext is erased.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from jwcrypto import jwe, jwk
 from sqlmodel import Session, col, func, select
 
 from .. import policy
+from ..auth.recovery import HASHER  # the passcode: salted and slow, as a recovery code
 from ..carnet.access import Line, record
 from ..models import AuditAction, HealthLink, HealthLinkUse, Patient
+from ..tokens import b64url, digest
 from .bundle import build
 
 # What a patient may choose, and what the link says about itself.
@@ -50,16 +49,6 @@ PASSCODE_MAX = 40
 WRONG_PASSCODES_FORGIVEN = 5
 FILE_TYPE = "application/fhir+json"
 HANDED_OVER = "health_link"  # the object_type of its lines in "Who saw my carnet"
-# The same cost as the recovery codes': about 20 ms a guess on one core.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def make(db: Session, patient: Patient, sections: list[str], lifetime: str, passcode: str,
@@ -72,9 +61,9 @@ def make(db: Session, patient: Patient, sections: list[str], lifetime: str, pass
     key = secrets.token_bytes(32)
     sealed = jwe.JWE(json.dumps(bundle, ensure_ascii=False).encode(), protected=json.dumps(
         {"alg": "dir", "enc": "A256GCM", "cty": FILE_TYPE}))
-    sealed.add_recipient(jwk.JWK(kty="oct", k=_b64(key)))
+    sealed.add_recipient(jwk.JWK(kty="oct", k=b64url(key)))
     token = secrets.token_urlsafe(32)  # 256 bits, as the specification asks of the url
-    link = HealthLink(patient_id=patient.id, token_hash=_hash(token), label=label,
+    link = HealthLink(patient_id=patient.id, token_hash=digest(token), label=label,
                       sections=[section for section in sections if section in chosen],
                       passcode_hash=HASHER.hash(passcode) if passcode else "",
                       content=sealed.serialize(compact=True), created_at=now,
@@ -87,20 +76,20 @@ def make(db: Session, patient: Patient, sections: list[str], lifetime: str, pass
 def viewer_url(link: HealthLink, token: str, key: bytes) -> str:
     """The link as the QR code carries it: Carnet's viewer, then the SMART Health Link."""
     origin = current_app.config["CARNET_ORIGIN"].rstrip("/")
-    payload = {"url": origin + url_for("fhir.manifest", token=token), "key": _b64(key),
+    payload = {"url": origin + url_for("fhir.manifest", token=token), "key": b64url(key),
                "exp": int(link.expires_at.timestamp()), "v": 1}
     if link.passcode_hash:
         payload["flag"] = "P"
     if link.label:
         payload["label"] = link.label
-    shlink = "shlink:/" + _b64(json.dumps(payload, separators=(",", ":")).encode())
+    shlink = "shlink:/" + b64url(json.dumps(payload, separators=(",", ":")).encode())
     return origin + url_for("fhir.viewer") + "#" + shlink
 
 
 def find(db: Session, token: str) -> HealthLink | None:
     """The link of a manifest ``token``, held until this request commits (the count of
     wrong passcodes is read and written by one request at a time)."""
-    return db.exec(select(HealthLink).where(HealthLink.token_hash == _hash(token))
+    return db.exec(select(HealthLink).where(HealthLink.token_hash == digest(token))
                    .with_for_update()).first()
 
 

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..models import Account, NotificationDelivery, PushSubscription
+from ..tokens import b64url
 from ..types import utcnow
 from . import deliveries, endpoints
 
@@ -80,10 +81,6 @@ def _on_curve(point: bytes) -> bool:
     return True
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def check(body: object, services: tuple[str, ...], allow_local_http: bool = False) -> Checked:
     """The subscription in ``body`` (parsed JSON), or SubscriptionError saying what is wrong.
 
@@ -100,7 +97,7 @@ def check(body: object, services: tuple[str, ...], allow_local_http: bool = Fals
     if p256dh is None or auth is None or not _on_curve(p256dh):
         raise SubscriptionError(_("The browser gave keys Carnet cannot use. Please try again."))
     _check_endpoint(endpoint, services, allow_local_http)  # last: it may ask the DNS
-    return Checked(endpoint, _b64url(p256dh), _b64url(auth))
+    return Checked(endpoint, b64url(p256dh), b64url(auth))
 
 
 class Taken(Exception):
@@ -155,7 +152,7 @@ def renew(db: Session, old_endpoint: object, old_auth: object, checked: Checked
         return None
     device = db.exec(select(PushSubscription).where(
         PushSubscription.endpoint == old_endpoint)).first()
-    if device is None or not hmac.compare_digest(device.auth, _b64url(secret)):
+    if device is None or not hmac.compare_digest(device.auth, b64url(secret)):
         return None
     if checked.endpoint != device.endpoint:
         other = db.exec(select(PushSubscription).where(

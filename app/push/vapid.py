@@ -7,7 +7,6 @@ voids every subscription, so rotating is a deliberate act (``flask vapid --rotat
 
 from __future__ import annotations
 
-import base64
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 
+from ..tokens import b64url
+
 KEY_FILE = "vapid_private_key.pem"
 # RFC 8292 §2: a token may live 24 hours at most; push services reject the rest.
 TOKEN_LIFETIME = timedelta(hours=12)
@@ -26,10 +27,6 @@ RENEW_BEFORE = timedelta(hours=1)
 
 class VapidError(Exception):
     """The configured keys cannot be used."""
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def public_key_of(vapid: Vapid) -> str:

@@ -62,6 +62,11 @@ def _layout() -> Locale:
     return _layout_of(str(get_locale()))
 
 
+def script_locale() -> str:
+    """The reader's dates and times as a browser's ``Intl`` takes them ("en-GB", "ar-MA")."""
+    return str(_layout()).replace("_", "-")
+
+
 @cache
 def _layout_of(language: str) -> Locale:
     return Locale.parse(LAID_OUT_AS.get(language, language))

@@ -29,13 +29,12 @@ def who_saw(patient_id: int):
     patient = own_carnet(patient_id)
     db = get_session()
     keyset = queries.who_saw(db, patient, cursor(queries.WHO_SAW_ORDER))
-    # Who opened a hand-over link says their name as they gave it: one query, if any.
-    handed = health_links.uses(db, {event.object_id for event, _actor in keyset.rows
-                                    if event.object_type == health_links.HANDED_OVER})
-    return render("consent/who_saw.html", rows=[
-        (event, actor, handed[event.object_id][0].recipient
-         if event.object_type == health_links.HANDED_OVER and event.object_id in handed
-         else None) for event, actor in keyset.rows], keyset=keyset)
+    # Who opened a hand-over link is named as they gave their name: one query, if any.
+    names = health_links.recipients(db, {event.object_id for event, _actor in keyset.rows
+                                         if event.object_type == health_links.HANDED_OVER})
+    return render("consent/who_saw.html", keyset=keyset, rows=[
+        (event, actor, names.get(event.object_id) if event.object_type
+         == health_links.HANDED_OVER else None) for event, actor in keyset.rows])
 
 
 @bp.get("/carnet/<int:patient_id>/consent/timeline")

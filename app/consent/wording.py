@@ -27,19 +27,25 @@ def section_words(section: str) -> str:
 def sees_sentence(seen, sections) -> str:
     """What one person sees of the carnet, in a line: "Sees your care plan and your
     appointments." (the sharing page's summary of that person)."""
-    parts = [section_words(section) for section in sections if section in seen]
+    parts = [section for section in sections if section in seen]
     if len(parts) == len(sections):
         return _("Sees all of your carnet.")
     if not parts:
         return _("Sees nothing of your carnet.")
-    return _("Sees %(parts)s.", parts=format_list(parts, locale=str(get_locale())))
+    return _("Sees %(parts)s.", parts=_listed(parts))
 
 
 def hands_over_sentence(sections) -> str:
     """What a hand-over link gives a copy of: "A copy of your care team and your care
     plan." """
-    parts = [section_words(section) for section in SECTIONS if section in sections]
-    return _("A copy of %(parts)s.", parts=format_list(parts, locale=str(get_locale())))
+    return _("A copy of %(parts)s.", parts=_listed(
+        [section for section in SECTIONS if section in sections]))
+
+
+def _listed(sections) -> str:
+    """ "your care team, your care plan and your appointments", in the reader's language."""
+    return format_list([section_words(section) for section in sections],
+                       locale=str(get_locale()))
 
 
 def audit_sentence(event: AuditEvent, actor: Account | None, recipient: str | None = None

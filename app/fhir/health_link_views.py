@@ -5,7 +5,6 @@ decrypts it in the recipient's browser."""
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..auth import login_required
@@ -14,7 +13,7 @@ from ..auth.session import show_once, take_shown
 from ..carnet.access import open_carnet
 from ..consent.forms import messages
 from ..db import get_session
-from ..i18n import LAID_OUT_AS
+from ..i18n import script_locale
 from ..labels import label
 from ..models import (
     SECTIONS,
@@ -95,9 +94,7 @@ def end(patient_id: int, health_link_id: int):
 def viewer():
     """Carnet's reader of a hand-over link: the key is after the ``#``, so the page's script
     asks for the copy and decrypts it here, in the recipient's browser."""
-    language = str(get_locale())
-    return render("fhir/viewer.html", words=_viewer_words(),
-                  js_locale=LAID_OUT_AS.get(language, language).replace("_", "-"),
+    return render("fhir/viewer.html", words=_viewer_words(), js_locale=script_locale(),
                   time_zone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 

@@ -170,12 +170,11 @@ def own_link(db: Session, patient: Patient, link_id: int) -> HealthLink | None:
     return link if link is not None and link.patient_id == patient.id else None
 
 
-def uses(db: Session, use_ids: set[int]) -> dict[int, tuple[HealthLinkUse, HealthLink]]:
-    """Each use of ``use_ids`` with its link ("Who saw my carnet" names them), one query."""
+def recipients(db: Session, use_ids: set[int]) -> dict[int, str]:
+    """The name each of these uses was asked with ("Who saw my carnet" says it), one
+    query, none without uses."""
     if not use_ids:
         return {}
-    rows = db.exec(select(HealthLinkUse, HealthLink)
-                   .join(HealthLink, HealthLink.id == HealthLinkUse.link_id)
-                   .where(col(HealthLinkUse.id).in_(sorted(use_ids)))).all()
-    return {use.id: (use, link) for use, link in rows}
+    return dict(db.exec(select(HealthLinkUse.id, HealthLinkUse.recipient).where(
+        col(HealthLinkUse.id).in_(sorted(use_ids)))).all())
 

@@ -26,7 +26,8 @@ from . import payload as payloads
 
 log = logging.getLogger("carnet.push")
 
-EVERY = timedelta(hours=12)
+EVERY_HOURS = 12
+EVERY = timedelta(hours=EVERY_HOURS)
 
 
 def configured() -> bool:

@@ -44,8 +44,7 @@ def _page(values: dict | None = None, errors: dict | None = None, status: int = 
                            kind_labels=preferences.KIND_LABELS,
                            digest_time=preferences.DIGEST_TIME,
                            is_professional=g.account.role == Role.PROFESSIONAL,
-                           mail_on=mail.configured(), mail_every=int(
-                               mail.EVERY.total_seconds() // 3600),
+                           mail_on=mail.configured(), mail_every=mail.EVERY_HOURS,
                            values=values, errors=errors or {}), status
 
 

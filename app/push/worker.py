@@ -456,7 +456,7 @@ class Relay:
                 [send.delivery.id for send in sends])).values(
                 attempts=NotificationDelivery.attempts + 1)
                 .execution_options(synchronize_session=False))  # already counted above
-        deliveries.settle(db, notifications)
+        deliveries.settle(db, notifications.keys())  # those dropped or failed here
         db.commit()  # no transaction stays open while we wait for push services
         if len(sends) <= 1 or self.settings.concurrency <= 1:
             for send in sends:
@@ -488,13 +488,13 @@ class Relay:
         return self.pool
 
     def _post(self, send: _Send) -> None:
+        if send.error is not None:  # refused before sending (no VAPID signature)
+            return
         with self.lock:
             gate = self.gates.get(send.host)
             if gate is None:
                 gate = self.gates[send.host] = threading.BoundedSemaphore(
                     self.settings.per_service)
-        if send.error is not None:
-            return
         with gate:
             try:
                 send.response = WebPusher(send.subscription, requests_session=self.http).send(
@@ -596,6 +596,7 @@ class Relay:
         delivery.status = status
         delivery.last_error = error
         delivery.lease_until = None
+
 
 OUTCOME = ("status", "last_error", "lease_until", "next_attempt_at", "response_status",
            "sent_at")

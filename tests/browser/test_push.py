@@ -280,3 +280,28 @@ def test_the_service_worker_hands_a_changed_subscription_to_the_server(browser, 
         context.close()
     finally:
         service.stop()
+
+
+@pytest.mark.browser
+def test_lefevre_chooses_an_email_when_no_device_can_be_notified(browser, live_server, demo,
+                                                                 db, app, monkeypatch):
+    """Where the territory has a mail server, the choice is one more box of the same plain
+    form (axe on it, ticked, saved)."""
+    from app.models import NotificationPreference
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    context = new_context(browser, live_server.url)
+    page = context.new_page()
+    sign_in_by_demo(page, "Paul Lefèvre")
+    page.goto("/me/notifications")
+    box = page.locator('input[name="email_when_no_device"]')
+    expect(box).not_to_be_checked()
+    assert_accessible(page)
+    box.check()
+    follow(page, 'form[action="/me/notifications/preferences"] button[type="submit"]')
+    expect(page.locator('input[name="email_when_no_device"]')).to_be_checked()
+    db.expire_all()
+    [saved] = db.exec(select(NotificationPreference)).all()
+    assert saved.email_when_no_device
+    assert_accessible(page)
+    context.close()

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from app import policy
+from app.consent.ledger import PARIS
 from app.models import Account, CaregiverLink, ConsentEvent, ConsentKind, Note, Patient
 
 from .carnet_actions import carnet_id, stored
@@ -43,7 +44,7 @@ def test_jeanne_invites_paul_to_see_the_plan_write_notes_and_report_for_her(
 @pytest.mark.db_engine
 def test_an_end_date_ends_the_caregivers_access_after_that_day(app, signed_in, db, jeanne_id):
     jeanne = signed_in("jeanne")
-    today = policy.utcnow().date()
+    today = policy.utcnow().astimezone(PARIS).date()  # a day is a French one, even at 00:30
     _invite_paul(jeanne, sections=["team", "plan"], until=(today + timedelta(days=3)).isoformat())
     paul, carnet = _paul(db), db.get(Patient, jeanne_id)
     grant = db.exec(select(ConsentEvent).where(ConsentEvent.grantee_account_id == paul.id)).one()

@@ -10,15 +10,18 @@ demo and queues ``--count`` notifications for devices at a local push service th
 like a real one: in its own process, HTTP/1.1 with keep-alive, ``--latency-ms`` before each
 answer (201), many requests at once. It does not decrypt (no push service can).
 
-Then, in one run:
+Then, ``--rounds`` times (3), one after the other, so that each round's figures share the
+machine's mood (a shared virtual machine's speed varies by half from one minute to the next):
 
 1. pywebpush alone encrypting the same payload for the same device, one core;
 2. one worker process draining the outbox (fan-out, policy check, payload, encryption,
-   HTTP, bookkeeping), timed from its start to the last delivery written;
+   HTTP, bookkeeping), timed from its start to the last delivery written, with the CPU
+   time it used (all its threads);
 3. the same again with two worker processes sharing the outbox.
 
-The last line, ``fan-out/encrypt ratio: 0.xx``, is one worker's delivery rate over the
-encryption rate of the same run, for a script to read.
+Each figure is printed as the median of the rounds (and their range). The last line,
+``fan-out/encrypt ratio: 0.xx``, is the median of one worker's delivery rate over the
+encryption rate of the same round, for a script to read.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -75,9 +79,9 @@ def worker(url: str, instance: str, start, results) -> None:
     app = create_app({"DATABASE_URL": url, "TESTING": True, "PUSH_WORKER_THREAD": False})
     relay = Relay.for_app(app)
     start.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     counts = relay.drain()
-    results.put((began, time.perf_counter(), counts.sent))
+    results.put((began, time.perf_counter(), counts.sent, time.process_time() - cpu))
 
 
 def queue(url: str, instance: str, count: int, devices: list[dict]) -> bytes:
@@ -133,7 +137,7 @@ def delivered(url: str) -> tuple[int, int]:
     return sent, waiting
 
 
-def run_workers(url: str, instance: str, processes: int) -> tuple[float, int]:
+def run_workers(url: str, instance: str, processes: int) -> tuple[float, int, float]:
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
     workers = [context.Process(target=worker, args=(url, instance, start, results))
@@ -147,7 +151,7 @@ def run_workers(url: str, instance: str, processes: int) -> tuple[float, int]:
         process.join()
     began = min(r[0] for r in reports)
     ended = max(r[1] for r in reports)
-    return ended - began, sum(r[2] for r in reports)
+    return ended - began, sum(r[2] for r in reports), sum(r[3] for r in reports)
 
 
 def scratch_database(base: str) -> str:
@@ -168,6 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--latency-ms", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url",
                         default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
@@ -184,34 +189,52 @@ def main() -> None:
     origin = f"http://127.0.0.1:{ports.get(timeout=30)}"
     devices = devices_at(origin)
 
-    rates = {}
-    for processes in (1, 2):
-        url = scratch_database(args.database_url)
-        upgrade(url)
-        body = queue(url, instance, args.count, devices)
-        elapsed, sent = run_workers(url, instance, processes)
-        total_sent, waiting = delivered(url)
-        assert sent == total_sent == args.count and waiting == 0, (sent, total_sent, waiting)
-        rates[processes] = args.count / elapsed
-        print(f"{processes} worker(s): {args.count} notifications in {elapsed:.2f} s = "
-              f"{rates[processes]:.0f}/s", flush=True)
-
-    from pywebpush import WebPusher
-
-    pusher = WebPusher(devices[0])
-    encryptions = max(1000, args.count)
-    started = time.perf_counter()
-    for _ in range(encryptions):
-        pusher.encode(body, "aes128gcm")
-    encrypt_rate = encryptions / (time.perf_counter() - started)
+    rates: dict[str, list[float]] = {"encrypt": [], "1": [], "2": [], "cpu": [], "ratio": []}
+    for _round in range(args.rounds):
+        for processes in (1, 2):
+            url = scratch_database(args.database_url)
+            upgrade(url)
+            body = queue(url, instance, args.count, devices)
+            if processes == 1:  # the same payload, for the same device, just before
+                rates["encrypt"].append(encryption_rate(devices[0], body, args.count))
+            elapsed, sent, cpu = run_workers(url, instance, processes)
+            total_sent, waiting = delivered(url)
+            assert sent == total_sent == args.count and waiting == 0, (sent, total_sent,
+                                                                       waiting)
+            rates[str(processes)].append(args.count / elapsed)
+            if processes == 1:
+                rates["cpu"].append(cpu / args.count * 1000)
+                rates["ratio"].append(rates["1"][-1] / rates["encrypt"][-1])
+            print(f"round {_round + 1}, {processes} worker(s): {args.count} notifications in "
+                  f"{elapsed:.2f} s = {args.count / elapsed:.0f}/s", flush=True)
     service.terminate()
+    pairs = [two / one for one, two in zip(rates["1"], rates["2"], strict=True)]
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, PostgreSQL, push service latency "
-          f"{args.latency_ms:g} ms, {DEVICES} devices")
-    print(f"pywebpush encryption alone: {encrypt_rate:.0f}/s")
-    print(f"two workers / one: {rates[2] / rates[1]:.2f}")
-    print(f"fan-out/encrypt ratio: {rates[1] / encrypt_rate:.2f}")
+          f"{args.latency_ms:g} ms, {DEVICES} devices, {args.rounds} rounds (median, range)")
+    print(f"pywebpush encryption alone: {_spread(rates['encrypt'], '.0f')}/s")
+    print(f"one worker: {_spread(rates['1'], '.0f')}/s, "
+          f"{_spread(rates['cpu'], '.2f')} ms of CPU per notification")
+    print(f"two workers: {_spread(rates['2'], '.0f')}/s")
+    print(f"two workers / one: {_spread(pairs, '.2f')}")
+    print(f"fan-out/encrypt ratio: {statistics.median(rates['ratio']):.2f}")
+
+
+def encryption_rate(device: dict, body: bytes, count: int) -> float:
+    from pywebpush import WebPusher
+
+    pusher = WebPusher(device)
+    encryptions = max(1000, count)
+    started = time.perf_counter()
+    for _ in range(encryptions):
+        pusher.encode(body, "aes128gcm")
+    return encryptions / (time.perf_counter() - started)
+
+
+def _spread(values: list[float], spec: str) -> str:
+    return (f"{statistics.median(values):{spec}} "
+            f"({min(values):{spec}}–{max(values):{spec}})")
 
 
 if __name__ == "__main__":

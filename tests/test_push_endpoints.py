@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 from dataclasses import replace
 from ipaddress import ip_address
 
 import pytest
-import urllib3.util.connection
 from sqlmodel import select
 
 from app.models import DeliveryStatus, NotificationDelivery, PushSubscription
@@ -80,15 +80,16 @@ def star(app, monkeypatch):
 
 @pytest.fixture
 def connections(monkeypatch) -> list[tuple[str, int]]:
-    """Every connection the worker's HTTP client opens, as (address, port)."""
+    """Every connection this process tries to open, as (address, port): the worker's HTTP
+    client's, since nothing else here connects through Python's sockets."""
     opened: list[tuple[str, int]] = []
-    real = urllib3.util.connection.create_connection
+    real = socket.socket.connect
 
-    def create_connection(address, *args, **kwargs):
+    def connect(self, address):
         opened.append(tuple(address[:2]))
-        return real(address, *args, **kwargs)
+        return real(self, address)
 
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    monkeypatch.setattr(socket.socket, "connect", connect)
     return opened
 
 
@@ -286,7 +287,7 @@ def pinned(app, db, demo, ctx, monkeypatch, tmp_path):
     row = subscriptions.save(db, persona(db, "lefevre"), subscriptions.check(
         device.subscription_json(), ("*",)), ANDROID_CHROME)
     db.commit()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate)  # the service's own, for its name
+    monkeypatch.setenv("SSL_CERT_FILE", certificate)  # the service's own, for its name
     relay = Relay.for_app(app)
     yield relay, service, device, dns, row
     service.stop()
@@ -334,7 +335,7 @@ def test_the_certificate_is_still_checked_for_the_name(db, pinned, tmp_path, mon
     relay, service, device, dns, _ = pinned
     (tmp_path / "other").mkdir()
     _, other = tls_for("other.example", tmp_path / "other")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", other)  # trusting another name's certificate
+    monkeypatch.setenv("SSL_CERT_FILE", other)  # trusting another name's certificate
     row = row_for(jeanne_reports(db), db, "lefevre")
 
     relay.drain(utcnow())

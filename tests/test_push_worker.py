@@ -347,3 +347,17 @@ def test_removing_the_only_device_settles_what_was_waiting_for_it(db, service, r
     assert db.get(Notification, row.id).status == DeliveryStatus.DROPPED
     assert _delivery(db, row).subscription_id is None
 
+
+
+def test_keys_that_cannot_be_encrypted_for_fail_that_delivery_only(db, service, relay,
+                                                                   lefevre_device):
+    device = db.exec(select(PushSubscription)).one()
+    device.p256dh = "AAAA"  # not a P-256 point: no message can be encrypted for it
+    db.commit()
+    row = row_for(jeanne_reports(db), db, "lefevre")
+
+    counts = relay.drain(utcnow())
+
+    delivery = _delivery(db, row)
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "unusable keys")
+    assert counts.failed == 1 and service.received == []

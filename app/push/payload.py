@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from babel import Locale
 from flask import current_app
@@ -79,6 +80,17 @@ def _words(kind: NotificationKind, own: bool, name: str, urgent: bool) -> tuple[
     return title, body
 
 
+@lru_cache(maxsize=4096)
+def _worded(locale: str, kind: NotificationKind, own: bool, name: str,
+            urgent: bool) -> tuple[str, str, str]:
+    """Title, body and writing direction in ``locale``, looked up once for messages alike:
+    a worker sends thousands, and switching locale for each was a sixth of its time."""
+    with force_locale(locale):
+        title, body = _words(kind, own, name, urgent)
+    return title, body, ("rtl" if Locale.parse(locale).character_order == "right-to-left"
+                         else "ltr")
+
+
 def build(notification: Notification, recipient: Account, owner: Account | None,
           tag: str | None = None) -> bytes:
     """The message for the device, in the recipient's language, size-checked: a
@@ -91,12 +103,11 @@ def build(notification: Notification, recipient: Account, owner: Account | None,
     """
     locale = recipient.locale if recipient.locale in LOCALES else DEFAULT_LOCALE
     own = owner is not None and owner.id == recipient.id
-    with force_locale(locale):
-        title, body = _words(notification.kind, own, short_name(owner), notification.urgent)
+    title, body, direction = _worded(locale, notification.kind, own, short_name(owner),
+                                     notification.urgent)
     shown = {"title": title, "body": body,
              "navigate": current_app.config["CARNET_ORIGIN"].rstrip("/") + notification.url,
-             "tag": tag or f"n{notification.id}", "lang": locale,
-             "dir": "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr",
+             "tag": tag or f"n{notification.id}", "lang": locale, "dir": direction,
              "data": {"id": notification.id, "url": notification.url}}
     data = {"web_push": DECLARATIVE, "notification": shown}
     encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

@@ -29,17 +29,17 @@ import random
 import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import requests
+import aiohttp
 import sqlalchemy as sa
 from flask import Flask
 from py_vapid import VapidException
-from pywebpush import WebPusher, WebPushException
+from pywebpush import WebPushException
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -57,7 +57,7 @@ from ..types import utcnow
 from . import deliveries, endpoints, mail, preferences, scheduled
 from . import payload as payloads
 from .subscriptions import forget
-from .transport import PushSession
+from .transport import Message, Transport, Unreachable
 from .vapid import Signer
 
 log = logging.getLogger("carnet.push")
@@ -97,20 +97,15 @@ class Settings:
 
 @dataclass
 class _Send:
-    """One message of a batch on its way: what to send, then what came back."""
+    """One delivery of a batch on its way: its message, then what came back."""
 
     delivery: NotificationDelivery
     notification: Notification
     device: PushSubscription
     host: str
-    body: bytes
-    headers: dict[str, str]
-    ttl: int
-    subscription: dict = field(default_factory=dict)  # read by the sending thread
-    response: requests.Response | None = None
+    message: Message | None = None  # None: refused before sending (``error`` says why)
     error: Exception | None = None
     gone: bool = False
-    future: Future | None = None
 
 
 @dataclass
@@ -179,19 +174,11 @@ class Relay:
     app: Flask
     settings: Settings
     signer: Signer
-    # Checks each endpoint again, connects only to checked addresses, follows no redirect.
-    http: PushSession | None = None
     rng: random.Random = field(default_factory=random.Random)
     # A push service that answered 429 with Retry-After: until when it is left alone.
     paused: dict[str, datetime] = field(default_factory=dict)
-    pool: ThreadPoolExecutor | None = None
-    gates: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        if self.http is None:
-            self.http = PushSession(self.settings.services, self.settings.allow_local_http,
-                                    connections=self.settings.per_service)
+    # Sends a batch's messages at once, to checked addresses only (made at the first send).
+    transport: Transport | None = None
 
     @classmethod
     def for_app(cls, app: Flask, **kwargs) -> Relay:
@@ -379,9 +366,9 @@ class Relay:
 
     # -- delivery ------------------------------------------------------------------------
 
-    def _prepare(self, db: Session, now: datetime, counts: Counts) -> list[_Send] | None:
-        """One batch: claimed in one transaction, checked and made ready here, then handed
-        to the threads that send it concurrently (a bounded number at a time per push
+    def _prepare(self, db: Session, now: datetime, counts: Counts) -> _Batch | None:
+        """One batch: claimed in one transaction, checked and encrypted here, then handed
+        to the transport that sends it concurrently (a bounded number at a time per push
         service, on kept-alive connections); None when nothing is due. ``_finish`` writes
         its outcomes in one transaction. A worker killed before that commit leaves leases
         that expire: the batch is sent again (at least once; the service worker shows each
@@ -442,35 +429,45 @@ class Relay:
                 counts.retried += 1
                 continue
             set_committed_value(delivery, "attempts", delivery.attempts + 1)  # written below
-            send = _Send(delivery, notification, device, host, body, {},
-                         payloads.ttl(notification, now, self.settings.ttl),
-                         {"endpoint": device.endpoint,
-                          "keys": {"p256dh": device.p256dh, "auth": device.auth}})
+            send = _Send(delivery, notification, device, host)
             try:
-                send.headers = self.headers(notification, device, now)
-            except VapidException as error:  # no origin one can sign for: never sent
+                send.message = self._message(notification, device, body, now)
+            except (VapidException, endpoints.Refused,
+                    endpoints.Unresolved) as error:  # not sent; ``_outcome`` says what next
                 send.error = error
             sends.append(send)
         if sends:
-            db.exec(sa.update(NotificationDelivery).where(col(NotificationDelivery.id).in_(
-                [send.delivery.id for send in sends])).values(
-                attempts=NotificationDelivery.attempts + 1)
-                .execution_options(synchronize_session=False))  # already counted above
+            table = NotificationDelivery.__table__  # already counted in the objects above
+            db.connection().execute(sa.update(table).where(table.c.id.in_(
+                [send.delivery.id for send in sends])).values(attempts=table.c.attempts + 1))
         deliveries.settle(db, notifications.keys())  # those dropped or failed here
         db.commit()  # no transaction stays open while we wait for push services
-        if len(sends) <= 1 or self.settings.concurrency <= 1:
-            for send in sends:
-                self._post(send)
-        else:
-            for send in sends:
-                send.future = self._pool().submit(self._post, send)
-        return sends
+        messages = [send.message for send in sends if send.message is not None]
+        if self.transport is None and messages:
+            self.transport = Transport(self.settings.concurrency, self.settings.per_service,
+                                       self.settings.timeout)
+        return _Batch(sends, self.transport.send(messages) if messages else None)
 
-    def _finish(self, db: Session, sends: list[_Send], now: datetime, counts: Counts) -> None:
+    def _message(self, notification: Notification, device: PushSubscription, body: bytes,
+                 now: datetime) -> Message:
+        """The message for ``device`` (the transport encrypts it), to an address checked
+        now."""
+        headers = self.headers(notification, device, now)
+        where = endpoints.destination(device.endpoint, self.settings.services,
+                                      self.settings.allow_local_http)
+        headers.update({"Content-Encoding": "aes128gcm",
+                        "TTL": str(payloads.ttl(notification, now, self.settings.ttl))})
+        return Message(device.endpoint, where, {"p256dh": device.p256dh, "auth": device.auth},
+                       body, headers)
+
+    def _finish(self, db: Session, batch: _Batch, now: datetime, counts: Counts) -> None:
         """Wait for a batch's answers, and write its outcomes in one transaction."""
+        sends = batch.sends
+        if batch.sending is not None:
+            batch.sending.result()
         for send in sends:
-            if send.future is not None:
-                send.future.result()
+            if send.message is not None and send.error is None:
+                send.error = send.message.error
         for send in sends:
             self._outcome(db, send, now, counts)
         # Most outcomes of a batch are alike ("sent", now): one UPDATE for each kind of
@@ -481,31 +478,15 @@ class Relay:
         deliveries.settle(db, {send.notification.id for send in sends})
         db.commit()  # the batch's outcomes and their notifications', together
 
-    def _pool(self) -> ThreadPoolExecutor:
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=self.settings.concurrency,
-                                           thread_name_prefix="carnet-push")
-        return self.pool
-
-    def _post(self, send: _Send) -> None:
-        if send.error is not None:  # refused before sending (no VAPID signature)
-            return
-        with self.lock:
-            gate = self.gates.get(send.host)
-            if gate is None:
-                gate = self.gates[send.host] = threading.BoundedSemaphore(
-                    self.settings.per_service)
-        with gate:
-            try:
-                send.response = WebPusher(send.subscription, requests_session=self.http).send(
-                    send.body, headers=send.headers, ttl=send.ttl,
-                    timeout=self.settings.timeout)
-            except Exception as error:  # noqa: BLE001 — judged by _outcome, in the batch
-                send.error = error
+    def close(self) -> None:
+        """Let the HTTP connections go (also done when the relay is no longer used)."""
+        if self.transport is not None:
+            self.transport.close()
 
     def headers(self, notification: Notification, device: PushSubscription,
                 now: datetime) -> dict[str, str]:
-        """VAPID, Urgency and Topic headers (TTL and Content-Encoding come from pywebpush)."""
+        """VAPID, Urgency and Topic headers (TTL and Content-Encoding come with the
+        encrypted body)."""
         # Urgency travels in clear: the push service learns that a push is urgent (one bit,
         # not what nor whose), and a dozing phone then delivers an alerting report at once.
         headers = {"Authorization": self.signer.authorization(device.endpoint, now),
@@ -520,8 +501,7 @@ class Relay:
         error = send.error
         if isinstance(error, endpoints.Unresolved):
             self._retry(delivery, now, None, "host name not resolved", counts)
-        elif isinstance(error, endpoints.Refused | requests.exceptions.InvalidURL
-                        | VapidException):
+        elif isinstance(error, endpoints.Refused | aiohttp.InvalidURL | VapidException):
             # Not allowed now, its name resolves to an internal address, or not a URL one can
             # sign for or send to: never called, and no retry will change it.
             self._settle(delivery, DeliveryStatus.FAILED, "endpoint refused")
@@ -531,16 +511,17 @@ class Relay:
             why = str(error) if isinstance(error, endpoints.Refused) else type(error).__name__
             log.warning("push: delivery %s of notification %s not sent: %s",
                         delivery.id, notification.id, why)
-        elif isinstance(error, requests.RequestException):
-            self._retry(delivery, now, None, type(error).__name__, counts)
+        elif isinstance(error, Unreachable):
+            self._retry(delivery, now, None, error.reason, counts)
         elif isinstance(error, WebPushException):
-            # pywebpush refused the stored keys: no retry will make them better.
+            # The stored keys cannot be encrypted for: no retry will make them better.
             self._settle(delivery, DeliveryStatus.FAILED, "unusable keys")
             counts.failed += 1
         elif error is not None:
             raise error
         else:
-            status = send.response.status_code
+            answer = send.message.answer
+            status = answer.status
             delivery.response_status = status
             if 200 <= status < 300:
                 self._settle(delivery, DeliveryStatus.SENT, "")
@@ -553,7 +534,7 @@ class Relay:
                 send.gone = True
                 counts.gone += 1
             elif status == 429 or status >= 500 or status == 408:
-                asked = retry_after(send.response.headers.get("Retry-After"), now)
+                asked = retry_after(answer.retry_after, now)
                 if status == 429 and asked is not None:
                     # Slow down that push service only, for every delivery to it.
                     until = now + timedelta(seconds=min(self.settings.max_retry_after, asked))
@@ -598,6 +579,12 @@ class Relay:
         delivery.lease_until = None
 
 
+@dataclass
+class _Batch:
+    sends: list[_Send]
+    sending: Future | None  # done when every message has its answer
+
+
 OUTCOME = ("status", "last_error", "lease_until", "next_attempt_at", "response_status",
            "sent_at")
 
@@ -607,8 +594,9 @@ def _write(db: Session, model, rows: list, values: dict) -> None:
     written again."""
     if not rows:
         return
-    db.exec(sa.update(model).where(col(model.id).in_([row.id for row in rows]))
-            .values(**values).execution_options(synchronize_session=False))
+    table = model.__table__  # Core: the ORM's bulk UPDATE costs more than the statement
+    db.connection().execute(sa.update(table).where(table.c.id.in_([row.id for row in rows]))
+                            .values(**values))
     for row in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)

@@ -36,7 +36,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def home():
-    """Each person's starting page: their carnet, the carnets they help with, or their patients."""
+    """Each person's starting page: their carnet, the carnets they help with, or their day's
+    work across their patients."""
     account = g.account
     if account.role == Role.PATIENT:
         patient = own_patient(account)
@@ -45,7 +46,7 @@ def home():
     if account.role == Role.CAREGIVER:
         return redirect(url_for("carnet.choose"))
     if account.role == Role.PROFESSIONAL and own_professional(account) is not None:
-        return redirect(url_for("carnet.my_patients"))
+        return redirect(url_for("carnet.my_day"))
     if account.role == Role.EDITOR:
         return redirect(url_for("authoring.home"))
     return render_template("main/workspace.html")

@@ -52,7 +52,8 @@ def nav_items() -> list[NavItem]:
         carnet = own_patient(account)
     items: list[tuple[str, str, str]] = []
     if account.role == Role.PROFESSIONAL:
-        items.append((url_for("carnet.my_patients"), _("Patients"), "team"))
+        # My day leads to the list of patients and to the inbox.
+        items.append((url_for("carnet.my_day"), _("My day"), "home"))
     if account.role == Role.EDITOR:
         items.append((url_for("authoring.home"), _("Authoring"), "plan"))
     if carnet is not None:

@@ -155,6 +155,7 @@ ROUTES = {
     "GET /carnets": "a caregiver",
     "GET /patients": "a professional",
     "GET /inbox": "a professional",
+    "GET /day": "a professional",
     "GET /patients/new": "a professional",
     "POST /patients/new": "a professional",
     "GET /professionals/new": "a coordinator",
@@ -354,6 +355,10 @@ AUDITS = {
     "GET /patients/new": "-",
     "POST /patients/new": "-",
 }
+# Routes whose reads depend on whose the data is, not only on the policy: My day reads the
+# sections of what it lists, and only Dr Lefèvre has actions and appointments in Jeanne's
+# carnet (none of her reports is urgent and unseen in the demo).
+BY_PERSONA = {"GET /day": {"lefevre": "R:plan R:appointments"}}
 # Access classes whose routes never reach a carnet: they need no row in AUDITS ("-").
 FAR_FROM_CARNETS = {"public", "signed-in", "an author", "a coordinator"}
 # The sections of Jeanne's carnet each persona may read.
@@ -364,7 +369,8 @@ ACTION_LETTERS = {"read": "R", "create": "C", "update": "U", "delete": "D", "exp
 
 def audit_lines(route: str, who: str, answer: str) -> list[str]:
     """The lines one request of ``who`` on ``route`` writes, by AUDITS, sorted."""
-    tokens = AUDITS.get(route, "-").split()
+    tokens = (BY_PERSONA[route].get(who, "-") if route in BY_PERSONA
+              else AUDITS.get(route, "-")).split()
     lines = [token[1:] for token in tokens if token.startswith("=")]
     if who in ("jeanne", "anonymous") or answer == IN:
         return sorted(lines)
@@ -521,7 +527,7 @@ def test_every_route_near_a_carnet_says_what_it_writes_in_the_audit_trail(app):
     requests write in "Who saw my carnet" ("-" for nothing)."""
     near = {route for route in _routes(app) if "<int:patient_id>" in route
             or ROUTES.get(route) not in FAR_FROM_CARNETS}
-    assert sorted(near - set(AUDITS)) == [], "say what these routes write"
+    assert sorted(near - set(AUDITS) - set(BY_PERSONA)) == [], "say what these routes write"
 
 
 class Visitor:

@@ -33,7 +33,7 @@ def test_jeanne_signs_in_and_sees_her_home(demo_actions):
 
 @pytest.mark.parametrize(
     ("name", "lands_on"),
-    [("lefevre", "/patients"), ("claire", "/carnets")],
+    [("lefevre", "/day"), ("claire", "/carnets")],
 )
 def test_each_role_lands_on_its_starting_page(demo_actions, name, lands_on):
     demo_actions.sign_in(name)

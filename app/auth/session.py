@@ -289,3 +289,11 @@ def own_patient(account: Account | None) -> Patient | None:
 def own_professional(account: Account | None) -> Professional | None:
     """The professional record of ``account``, when it is a professional's."""
     return _own(account, Role.PROFESSIONAL, Professional)
+
+
+def require_professional() -> Professional:
+    """The signed-in professional's record; 404 for anyone else (refusal is silent)."""
+    professional = own_professional(require_role(Role.PROFESSIONAL))
+    if professional is None:
+        abort(404)
+    return professional

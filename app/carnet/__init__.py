@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("carnet", __name__)
 
-from . import appointment_views, notes_views, plan_views, views  # noqa: E402, F401
+from . import appointment_views, my_day_views, notes_views, plan_views, views  # noqa: E402, F401

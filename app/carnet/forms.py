@@ -172,10 +172,12 @@ class PlanItemForm(CarnetForm):
 
 
 class StatusForm(CarnetForm):
-    """The status of an action, from the list inline in the plan."""
+    """The status of an action, from the list inline in the plan, or from My day
+    (``back`` is then "day")."""
 
     status = Choice(offered=list(ActionStatus))
     version = VersionField()
+    back = StringField()
 
 
 class CommentForm(CarnetForm):

@@ -16,6 +16,7 @@ from ..models import ActionStatus, AuditAction, Patient, PlanItem, PlanItemKind
 from ..rendering import announce, render
 from . import bp, forms, plan, queries
 from .access import carnet_access, open_carnet
+from .my_day_views import back_to_day
 
 
 def _item(patient: Patient, item_id: int | None) -> PlanItem:
@@ -161,7 +162,11 @@ def set_status(patient_id: int, item_id: int):
         plan.update_item(db, patient, item, g.account, form.version.data,
                          {"status": form.status.data})
     except StaleEdit as stale:
+        if form.back.data == "day":  # My day shows the list again, as it is now
+            return back_to_day()
         return _item_fragment(patient, item.id, 409, stale_item=item.id, stale_by=stale.by)
+    if form.back.data == "day":
+        return back_to_day()
     if request.htmx:
         return announce(_item_fragment(patient, item.id, focus_item=item.id),
                         _("Status saved."))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, request
+from flask import g, render_template, request
 
 from .. import policy
-from ..auth import login_required, own_professional, require_role
+from ..auth import login_required, require_professional, require_role
 from ..db import get_session
 from ..models import InvitationKind, Role, TeamRole
 from ..paging import page_count, page_number
@@ -107,10 +107,7 @@ def team(patient_id: int):
 @login_required
 def my_patients():
     """A professional's patients, by name, a page at a time, or those a search names."""
-    require_role(Role.PROFESSIONAL)
-    professional = own_professional(g.account)
-    if professional is None:
-        abort(404)
+    professional = require_professional()
     db = get_session()
     search = request.args.get("q", "").strip()[:queries.SEARCH_MAX]
     patients, page, pages = queries.page_of_patients(db, professional, page_number(), search)

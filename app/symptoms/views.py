@@ -6,9 +6,10 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from .. import policy
-from ..auth import login_required, own_professional
+from ..auth import login_required, require_professional
 from ..carnet import queries
 from ..carnet.access import carnet_access, open_carnet, record_reads
+from ..carnet.my_day_views import back_to_day
 from ..carnet.validation import InputError
 from ..content import reading
 from ..db import get_session
@@ -128,8 +129,11 @@ def acknowledge(patient_id: int, report_id: int):
     except LookupError:
         abort(404)
     # Back to the page the tap was made on (the links of a page carry where it starts).
-    if AcknowledgeForm().to_inbox():
+    form = AcknowledgeForm()
+    if form.to_inbox():
         return redirect(url_for("symptoms.inbox", **cursor_args()), code=303)
+    if form.back.data == "day":
+        return back_to_day()
     return redirect(url_for("symptoms.list_reports", patient_id=patient.id, **cursor_args())
                     + f"#report-{report_id}", code=303)
 
@@ -138,9 +142,7 @@ def acknowledge(patient_id: int, report_id: int):
 @login_required
 def inbox():
     """A professional's new reports across the carnets they may read, urgent first."""
-    professional = own_professional(g.account)
-    if professional is None:
-        abort(404)
+    professional = require_professional()
     db = get_session()
     readable = policy.allowed(db, g.account, queries.carnets_of(db, professional),
                               policy.READ, "symptoms")

@@ -279,7 +279,7 @@ SHARED = ["/carnet/{jeanne}/", "/carnet/{jeanne}/team", "/carnet/{jeanne}/plan",
 PAGES = {
     "jeanne": ["/", *SHARED, "/carnet/{jeanne}/notes", "/carnet/{jeanne}/calendar"],
     "claire": ["/carnets", *SHARED],
-    "lefevre": ["/patients", *SHARED, "/carnet/{jeanne}/notes",
+    "lefevre": ["/day", "/patients", *SHARED, "/carnet/{jeanne}/notes",
                 "/carnet/{jeanne}/plan/{goal}", "/carnet/{jeanne}/plan/{action}/edit",
                 "/carnet/{jeanne}/plan/new?kind=problem",
                 "/carnet/{jeanne}/plan/new?kind=action&parent={goal}",

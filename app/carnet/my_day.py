@@ -1,0 +1,150 @@
+"""My day: what needs a professional today, across every carnet they may see.
+
+One list, in the order a GP would deal with it:
+
+1. urgent reports no one in the team has marked as seen, oldest first (waiting longest);
+2. actions of the plan this professional is responsible for that are overdue or due within
+   ``AHEAD`` days, overdue first, then by due date;
+3. their appointments today and tomorrow (Paris days), by time.
+
+The access policy decides, section by section, which carnets each part may come from: an
+opposed section never shows up. The queries are the same few however many patients:
+the carnets are decided on in one go, and each part is one query over all of them,
+limited to ``PER_KIND`` lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from .. import policy
+from ..db import ids_in
+from ..models import (
+    Account,
+    ActionStatus,
+    Appointment,
+    AppointmentStatus,
+    Patient,
+    PlanItem,
+    PlanItemKind,
+    Professional,
+    SymptomReport,
+)
+from . import queries
+from .appointments import PARIS
+
+AHEAD = 7  # days: an action due within a week is on the list
+PER_KIND = 50  # lines of one kind at most: the rest is on the carnets' own pages
+
+REPORTS, ACTIONS, APPOINTMENTS = "reports", "actions", "appointments"
+KINDS = (REPORTS, ACTIONS, APPOINTMENTS)
+SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments"}
+
+
+@dataclass
+class Line:
+    """One thing to do: ``what`` is the report, the action or the appointment."""
+
+    kind: str
+    what: SymptomReport | PlanItem | Appointment
+    patient: Patient
+    owner: Account  # the patient's account: their name
+    overdue: bool = False
+    due_today: bool = False
+
+
+@dataclass
+class Day:
+    lines: list[Line]
+    patients: list[tuple[Patient, Account]]  # every patient on the unfiltered list, by name
+    may_acknowledge: set[int]  # carnets whose reports this professional may mark as seen
+
+
+def paris_day(moment: datetime) -> date:
+    return moment.astimezone(PARIS).date()
+
+
+def build(db: Session, account: Account, professional: Professional, now: datetime,
+          kind: str | None = None, patient_id: int | None = None) -> Day:
+    """The day of ``professional`` at ``now``; ``kind`` and ``patient_id`` filter it."""
+    carnets = queries.carnets_of(db, professional)
+    today = paris_day(now)
+    wanted = [kind] if kind in KINDS else list(KINDS)
+    found: dict[str, list[Line]] = {}
+    everyone: dict[int, tuple[Patient, Account]] = {}
+    may_acknowledge: set[int] = set()
+    for part in KINDS:
+        readable = [c.id for c in policy.allowed(db, account, carnets, policy.READ,
+                                                 SECTION[part])]
+        if not readable:
+            found[part] = []
+            continue
+        lines = _PARTS[part](db, account, professional, readable, today)
+        for line in lines:
+            everyone[line.patient.id] = (line.patient, line.owner)
+        found[part] = [line for line in lines
+                       if part in wanted and (patient_id is None or line.patient.id == patient_id)]
+        if part == REPORTS and found[part]:
+            shown = [c for c in carnets if c.id in {line.patient.id for line in found[part]}]
+            may_acknowledge = {c.id for c in policy.allowed(db, account, shown, policy.MANAGE,
+                                                            "symptoms")}
+    return Day([line for part in KINDS for line in found[part]],
+               sorted(everyone.values(), key=lambda pair: (pair[1].last_name,
+                                                           pair[1].first_name, pair[0].id)),
+               may_acknowledge)
+
+
+def _in_carnets(db: Session, model, carnets: list[int]):
+    """``model``'s rows of ``carnets``, each with its carnet and the patient's account."""
+    owner = aliased(Account)
+    return (select(model, Patient, owner)
+            .join(Patient, Patient.id == model.patient_id)
+            .join(owner, owner.id == Patient.account_id)
+            .where(ids_in(db, col(model.patient_id), carnets)))
+
+
+def _urgent_reports(db: Session, account: Account, professional: Professional,
+                    carnets: list[int], today: date) -> list[Line]:
+    rows = db.exec(_in_carnets(db, SymptomReport, carnets).where(
+        col(SymptomReport.urgent).is_(True), col(SymptomReport.acknowledged_at).is_(None))
+        .order_by(col(SymptomReport.reported_at), col(SymptomReport.id)).limit(PER_KIND))
+    return [Line(REPORTS, report, patient, who) for report, patient, who in rows]
+
+
+def _actions(db: Session, account: Account, professional: Professional, carnets: list[int],
+             today: date) -> list[Line]:
+    rows = db.exec(_in_carnets(db, PlanItem, carnets).where(
+        PlanItem.kind == PlanItemKind.ACTION, PlanItem.status != ActionStatus.DONE,
+        col(PlanItem.archived_at).is_(None), PlanItem.responsible_account_id == account.id,
+        col(PlanItem.due_date).is_not(None),
+        col(PlanItem.due_date) <= today + timedelta(days=AHEAD))
+        .order_by(col(PlanItem.due_date), col(PlanItem.id)).limit(PER_KIND))
+    return [Line(ACTIONS, item, patient, who, overdue=item.due_date < today,
+                 due_today=item.due_date == today) for item, patient, who in rows]
+
+
+def _appointments(db: Session, account: Account, professional: Professional,
+                  carnets: list[int], today: date) -> list[Line]:
+    start = datetime.combine(today, time(), PARIS)
+    end = datetime.combine(today + timedelta(days=2), time(), PARIS)
+    rows = db.exec(_in_carnets(db, Appointment, carnets).where(
+        Appointment.professional_id == professional.id,
+        Appointment.status == AppointmentStatus.SCHEDULED,
+        col(Appointment.starts_at) >= start, col(Appointment.starts_at) < end)
+        .order_by(col(Appointment.starts_at), col(Appointment.id)).limit(PER_KIND))
+    return [Line(APPOINTMENTS, appointment, patient, who,
+                 due_today=paris_day(appointment.starts_at) == today)
+            for appointment, patient, who in rows]
+
+
+_PARTS = {REPORTS: _urgent_reports, ACTIONS: _actions, APPOINTMENTS: _appointments}
+
+
+def reads(day: Day) -> list[tuple[int, str]]:
+    """The (carnet, section) pairs the list shows something of: each is a read."""
+    return sorted({(line.patient.id, SECTION[line.kind]) for line in day.lines})
+

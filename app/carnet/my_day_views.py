@@ -1,0 +1,48 @@
+"""My day: a professional's worklist (``my_day``), filtered by kind and by patient.
+
+Acting on a line (mark a report as seen, mark an action done) posts to the carnet's own
+endpoint with ``back=day``: it comes back here, with the same filters; with htmx, the list
+alone is swapped in (the same template block).
+"""
+
+from __future__ import annotations
+
+from flask import g, redirect, request, url_for
+
+from ..auth import login_required, require_professional
+from ..db import get_session
+from ..rendering import render
+from ..types import utcnow
+from . import bp, my_day
+from .access import record_reads
+
+
+def filters() -> dict[str, str | int]:
+    """The list's filters of this request, as ``url_for`` takes them (unknown ones left out)."""
+    chosen: dict[str, str | int] = {}
+    if request.args.get("kind") in my_day.KINDS:
+        chosen["kind"] = request.args["kind"]
+    patient = request.args.get("patient", type=int)
+    if patient is not None and patient > 0:
+        chosen["patient"] = patient
+    return chosen
+
+
+def back_to_day():
+    """After a change made from the list: the list again, as it was filtered."""
+    return redirect(url_for("carnet.my_day", **filters()), code=303)
+
+
+@bp.get("/day", endpoint="my_day")
+@login_required
+def my_day_page():
+    """What needs this professional today, across their patients' carnets."""
+    professional = require_professional()
+    db = get_session()
+    chosen = filters()
+    day = my_day.build(db, g.account, professional, utcnow(), chosen.get("kind"),
+                       chosen.get("patient"))
+    record_reads(db, g.account, my_day.reads(day))
+    return render("carnet/my_day.html", "worklist", day=day, chosen=chosen,
+                  kinds=my_day.KINDS, today=my_day.paris_day(utcnow()))
+

@@ -1,0 +1,267 @@
+"""My day: a professional's worklist across the carnets they may see — its order, its
+boundaries (overdue by a day, due today, in 7 days but not in 8), its filters, the policy
+(an opposed section never shows), acting on a line, and its cost with 10 or 1,000 patients."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from app.carnet import my_day
+from app.carnet.appointments import PARIS
+from app.models import (
+    ActionStatus,
+    Appointment,
+    CareTeamMember,
+    ConsentKind,
+    Patient,
+    PlanItem,
+    PlanItemKind,
+    Professional,
+    Role,
+    SymptomReport,
+)
+from app.models.accounts import Account
+from app.symptoms.reports import content_hash, new_client_id
+from app.types import utcnow
+
+from .carnet_actions import carnet_id
+from .conftest import persona
+from .symptom_actions import decide, questionnaire
+from .test_symptom_reading import _count_queries
+
+LINE = re.compile(r'<li id="day-(report|action|appointment)-(\d+)"')
+
+
+def _professional(db, name: str) -> Professional:
+    return db.exec(select(Professional).where(
+        Professional.account_id == persona(db, name).id)).one()
+
+
+def _action(db, patient_id: int, who: str, due, title: str = "Peser chaque matin") -> PlanItem:
+    item = PlanItem(patient_id=patient_id, kind=PlanItemKind.ACTION, title=title,
+                    responsible_account_id=persona(db, who).id, due_date=due)
+    db.add(item)
+    db.commit()
+    return item
+
+
+def _report(db, patient_id: int, at: datetime, urgent: bool = True) -> SymptomReport:
+    form = questionnaire(db, "heart_failure", "fr")
+    answers = {"weight": 74, "breathlessness": 8, "ankles": True, "night_cough": True,
+               "tiredness": 7}
+    report = SymptomReport(patient_id=patient_id, questionnaire_id=form.id,
+                           client_id=new_client_id(),
+                           content_hash=content_hash(patient_id, form.id, answers, ""),
+                           answers=answers, urgent=urgent, reported_at=at,
+                           reported_by_account_id=persona(db, "jeanne").id)
+    db.add(report)
+    db.commit()
+    return report
+
+
+def _appointment(db, patient_id: int, who: str, at: datetime) -> Appointment:
+    appointment = Appointment(patient_id=patient_id, professional_id=_professional(db, who).id,
+                              title="Consultation", starts_at=at,
+                              ends_at=at + timedelta(minutes=30), uid=secrets.token_hex(8))
+    db.add(appointment)
+    db.commit()
+    return appointment
+
+
+def _build(app, db, name: str, now: datetime, **filters) -> my_day.Day:
+    with app.app_context():  # the policy keeps its decisions for one request
+        return my_day.build(db, persona(db, name), _professional(db, name), now, **filters)
+
+
+def _day(app, db, name: str, now: datetime, **filters) -> list[tuple[str, int]]:
+    return [(line.kind, line.what.id) for line in _build(app, db, name, now, **filters).lines]
+
+
+@pytest.fixture
+def now():
+    return utcnow()
+
+
+@pytest.mark.db_engine  # dates, Paris days and the carnets' array differ between engines
+def test_the_day_is_in_the_order_a_gp_works_through_it(app, db, demo, jeanne_id, now):
+    today = my_day.paris_day(now)
+    newer = _report(db, jeanne_id, now - timedelta(hours=1))
+    older = _report(db, jeanne_id, now - timedelta(days=2))
+    _report(db, jeanne_id, now - timedelta(days=3), urgent=False)  # not urgent: the inbox's
+    in_7 = _action(db, jeanne_id, "lefevre", today + timedelta(days=7))
+    in_8 = _action(db, jeanne_id, "lefevre", today + timedelta(days=8))
+    due_today = _action(db, jeanne_id, "lefevre", today)
+    overdue = _action(db, jeanne_id, "lefevre", today - timedelta(days=1))
+    amina_s = _action(db, jeanne_id, "amina", today)  # someone else's
+    midnight = datetime.combine(today, time(), PARIS)
+    tomorrow = _appointment(db, jeanne_id, "lefevre", midnight + timedelta(days=1, hours=9))
+    this_morning = _appointment(db, jeanne_id, "lefevre", midnight + timedelta(hours=8))
+    later = _appointment(db, jeanne_id, "lefevre", midnight + timedelta(days=2))
+
+    lines = _day(app, db, "lefevre", now)
+
+    mine = {("reports", newer.id), ("reports", older.id), ("actions", in_7.id),
+            ("actions", due_today.id), ("actions", overdue.id),
+            ("appointments", tomorrow.id), ("appointments", this_morning.id)}
+    assert [line for line in lines if line in mine] == [
+        ("reports", older.id), ("reports", newer.id),  # waiting longest first
+        ("actions", overdue.id), ("actions", due_today.id), ("actions", in_7.id),
+        ("appointments", this_morning.id), ("appointments", tomorrow.id)]
+    shown = set(lines)
+    assert ("actions", in_8.id) not in shown and ("actions", amina_s.id) not in shown
+    assert ("appointments", later.id) not in shown
+    kinds = [kind for kind, _id in lines]
+    assert kinds == sorted(kinds, key=my_day.KINDS.index)  # reports, actions, appointments
+    day = _build(app, db, "lefevre", now)
+    flags = {line.what.id: (line.overdue, line.due_today) for line in day.lines
+             if line.kind == "actions"}
+    assert flags[overdue.id] == (True, False) and flags[due_today.id] == (False, True)
+    assert flags[in_7.id] == (False, False)
+
+
+def test_a_done_action_and_a_seen_report_are_not_on_the_list(app, db, demo, jeanne_id, now):
+    report = _report(db, jeanne_id, now - timedelta(hours=2))
+    report.acknowledged_at, report.acknowledged_by_id = now, persona(db, "amina").id
+    done = _action(db, jeanne_id, "lefevre", my_day.paris_day(now))
+    done.status = ActionStatus.DONE
+    db.commit()
+
+    shown = set(_day(app, db, "lefevre", now))
+
+    assert ("reports", report.id) not in shown and ("actions", done.id) not in shown
+
+
+def test_filters_by_kind_and_by_patient(app, db, demo, jeanne_id, now):
+    karim_id = carnet_id(db, "karim")
+    today = my_day.paris_day(now)
+    jeanne_s = _action(db, jeanne_id, "lefevre", today)
+    karim_s = _action(db, karim_id, "lefevre", today)
+    report = _report(db, jeanne_id, now - timedelta(hours=1))
+
+    only_actions = _day(app, db, "lefevre", now, kind="actions")
+    only_karim = _day(app, db, "lefevre", now, patient_id=karim_id)
+
+    assert {kind for kind, _id in only_actions} == {"actions"}
+    assert ("actions", jeanne_s.id) in only_actions and ("actions", karim_s.id) in only_actions
+    assert ("actions", karim_s.id) in only_karim
+    assert ("actions", jeanne_s.id) not in only_karim and ("reports", report.id) not in only_karim
+    day = _build(app, db, "lefevre", now, patient_id=karim_id)
+    assert {patient.id for patient, _owner in day.patients} >= {jeanne_id, karim_id}
+
+
+def test_an_opposed_section_never_shows_up(app, db, demo, jeanne_id, now):
+    today = my_day.paris_day(now)
+    action = _action(db, jeanne_id, "lefevre", today)
+    report = _report(db, jeanne_id, now - timedelta(hours=1))
+    midnight = datetime.combine(today, time(), PARIS)
+    appointment = _appointment(db, jeanne_id, "lefevre", midnight + timedelta(hours=20))
+    before = set(_day(app, db, "lefevre", now))
+    assert {("actions", action.id), ("reports", report.id),
+            ("appointments", appointment.id)} <= before
+
+    decide(db, "jeanne", "lefevre", ConsentKind.OPPOSE, "plan", "symptoms", "appointments")
+
+    assert not any(line in set(_day(app, db, "lefevre", now)) for line in before
+                   if line[0] in ("actions", "reports", "appointments")
+                   and line[1] in (action.id, report.id, appointment.id))
+
+
+def test_acting_on_a_line_removes_it_with_and_without_htmx(signed_in, db, jeanne_id, now):
+    lefevre = signed_in("lefevre")
+    today = my_day.paris_day(now)
+    first = _action(db, jeanne_id, "lefevre", today, "Revoir le traitement")
+    second = _action(db, jeanne_id, "lefevre", today, "Appeler la pharmacie")
+    report = _report(db, jeanne_id, now - timedelta(hours=1))
+    page = lefevre.get("/day?kind=actions").get_data(as_text=True)
+    assert f'id="day-action-{first.id}"' in page and "<title>" in page
+
+    # Without JavaScript: the carnet's own endpoint, then back to the list as filtered.
+    answer = lefevre.post(f"/carnet/{jeanne_id}/plan/{first.id}/status?kind=actions",
+                          status="done", version=first.version, back="day")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/day?kind=actions")
+    db.expire_all()
+    assert db.get(PlanItem, first.id).status == ActionStatus.DONE
+    assert f'id="day-action-{first.id}"' not in lefevre.get("/day").get_data(as_text=True)
+
+    # With htmx: the redirect is followed, and the list alone comes back (the same block).
+    client = lefevre.actions.client
+    htmx = {"HX-Request": "true", "X-CSRFToken": lefevre.token}
+    answer = client.post(f"/carnet/{jeanne_id}/symptoms/{report.id}/acknowledge",
+                         data={"back": "day"}, headers=htmx, follow_redirects=True)
+    fragment = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and fragment.lstrip().startswith('<ol id="worklist"')
+    assert f'id="day-report-{report.id}"' not in fragment
+    assert f'id="day-action-{second.id}"' in fragment
+    db.expire_all()
+    assert db.get(SymptomReport, report.id).acknowledged_by_id == persona(db, "lefevre").id
+
+
+def test_my_day_is_a_professionals_home_and_audits_what_it_shows(signed_in, db, jeanne_id, now):
+    from app.models import AuditEvent
+
+    lefevre = signed_in("lefevre")
+    _report(db, jeanne_id, now - timedelta(hours=1))
+    assert lefevre.actions.client.get("/").headers["Location"].endswith("/day")
+    last = db.exec(select(sa.func.max(AuditEvent.id))).one() or 0
+
+    page = lefevre.get("/day").get_data(as_text=True)
+
+    assert "Jeanne Martin" in page
+    read = db.exec(select(AuditEvent.section).where(AuditEvent.id > last,
+                                                    AuditEvent.patient_id == jeanne_id)).all()
+    assert "symptoms" in read
+    assert signed_in("jeanne").actions.client.get("/day").status_code == 404  # as /inbox
+
+
+def _grow(db, professional: Professional, count: int, now: datetime) -> None:
+    """``count`` more patients in ``professional``'s care, each with an urgent report, an
+    action of theirs due today and an appointment with them this evening."""
+    form = questionnaire(db, "heart_failure", "fr")
+    today = my_day.paris_day(now)
+    evening = datetime.combine(today, time(21), PARIS)
+    accounts = [Account(email=f"patient-{secrets.token_hex(6)}@example.org",
+                        first_name="Patient", last_name=f"N{n:04d}", role=Role.PATIENT,
+                        user_handle=secrets.token_hex(16)) for n in range(count)]
+    db.add_all(accounts)
+    db.flush()
+    patients = [Patient(account_id=account.id) for account in accounts]
+    db.add_all(patients)
+    db.flush()
+    for patient, account in zip(patients, accounts, strict=True):
+        answers = {"weight": 80, "breathlessness": 9}
+        db.add_all([
+            CareTeamMember(patient_id=patient.id, professional_id=professional.id),
+            SymptomReport(patient_id=patient.id, questionnaire_id=form.id,
+                          client_id=new_client_id(),
+                          content_hash=content_hash(patient.id, form.id, answers, ""),
+                          answers=answers, urgent=True, reported_at=now - timedelta(days=1),
+                          reported_by_account_id=account.id),
+            PlanItem(patient_id=patient.id, kind=PlanItemKind.ACTION, title="Bilan",
+                     responsible_account_id=professional.account_id, due_date=today),
+            Appointment(patient_id=patient.id, professional_id=professional.id,
+                        title="Visite", starts_at=evening,
+                        ends_at=evening + timedelta(minutes=20), uid=secrets.token_hex(8)),
+        ])
+    db.commit()
+
+
+@pytest.mark.db_engine
+def test_the_day_makes_as_many_queries_with_1000_patients_as_with_10(signed_in, engine, db,
+                                                                      now):
+    professional = _professional(db, "lefevre")
+    client = signed_in("lefevre").actions.client
+    _grow(db, professional, 10, now)
+    _count_queries(engine, client, "/day")
+    with_10 = _count_queries(engine, client, "/day")
+
+    _grow(db, professional, 990, now)
+    page = client.get("/day").get_data(as_text=True)
+
+    assert len(LINE.findall(page)) >= 3 * 50 - 1  # every kind full: 50 lines each
+    assert _count_queries(engine, client, "/day") == with_10

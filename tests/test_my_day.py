@@ -19,6 +19,7 @@ from app.models import (
     Appointment,
     CareTeamMember,
     ConsentKind,
+    Note,
     Patient,
     PlanItem,
     PlanItemKind,
@@ -35,7 +36,7 @@ from .conftest import persona
 from .symptom_actions import decide, questionnaire
 from .test_symptom_reading import _count_queries
 
-LINE = re.compile(r'<li id="day-(report|action|appointment)-(\d+)"')
+LINE = re.compile(r'<li id="day-(report|action|appointment|note)-(\d+)"')
 
 
 def _professional(db, name: str) -> Professional:
@@ -77,6 +78,14 @@ def _appointment(db, patient_id: int, who: str, at: datetime) -> Appointment:
 def _build(app, db, name: str, now: datetime, **filters) -> my_day.Day:
     with app.app_context():  # the policy keeps its decisions for one request
         return my_day.build(db, persona(db, name), _professional(db, name), now, **filters)
+
+
+def _note(db, patient_id: int, author: str, body: str) -> Note:
+    note = Note(patient_id=patient_id, author_account_id=persona(db, author).id,
+                author_role="professional", body=body)
+    db.add(note)
+    db.commit()
+    return note
 
 
 def _day(app, db, name: str, now: datetime, **filters) -> list[tuple[str, int]]:
@@ -161,15 +170,31 @@ def test_an_opposed_section_never_shows_up(app, db, demo, jeanne_id, now):
     report = _report(db, jeanne_id, now - timedelta(hours=1))
     midnight = datetime.combine(today, time(), PARIS)
     appointment = _appointment(db, jeanne_id, "lefevre", midnight + timedelta(hours=20))
-    before = set(_day(app, db, "lefevre", now))
-    assert {("actions", action.id), ("reports", report.id),
-            ("appointments", appointment.id)} <= before
+    note = _note(db, jeanne_id, "amina", "Dr Lefèvre, pouvez-vous revoir le diurétique ?")
+    ours = {("actions", action.id), ("reports", report.id), ("appointments", appointment.id),
+            ("notes", note.id)}
+    assert ours <= set(_day(app, db, "lefevre", now))
 
-    decide(db, "jeanne", "lefevre", ConsentKind.OPPOSE, "plan", "symptoms", "appointments")
+    decide(db, "jeanne", "lefevre", ConsentKind.OPPOSE, "plan", "symptoms", "appointments",
+           "notes")
 
-    assert not any(line in set(_day(app, db, "lefevre", now)) for line in before
-                   if line[0] in ("actions", "reports", "appointments")
-                   and line[1] in (action.id, report.id, appointment.id))
+    assert ours.isdisjoint(_day(app, db, "lefevre", now))
+
+
+def test_notes_that_name_him_until_he_reads_them(signed_in, app, db, jeanne_id, now):
+    lefevre = signed_in("lefevre")
+    naming = _note(db, jeanne_id, "amina", "Poids en hausse, j'en parle au Dr LEFÈVRE.")
+    ascii_case = _note(db, jeanne_id, "amina", "Voir avec lefèvre demain.")
+    other = _note(db, jeanne_id, "amina", "Pansement refait ce matin.")
+    his_own = _note(db, jeanne_id, "lefevre", "Lefèvre : traitement inchangé.")
+
+    notes = [id_ for kind, id_ in _day(app, db, "lefevre", now) if kind == "notes"]
+
+    assert naming.id in notes or db.get_bind().dialect.name == "sqlite"  # SQLite lowers ASCII
+    assert ascii_case.id in notes
+    assert other.id not in notes and his_own.id not in notes
+    assert lefevre.get(f"/carnet/{jeanne_id}/notes").status_code == 200  # reading them
+    assert [kind for kind, _id in _day(app, db, "lefevre", utcnow())].count("notes") == 0
 
 
 def test_acting_on_a_line_removes_it_with_and_without_htmx(signed_in, db, jeanne_id, now):
@@ -221,7 +246,8 @@ def test_my_day_is_a_professionals_home_and_audits_what_it_shows(signed_in, db, 
 
 def _grow(db, professional: Professional, count: int, now: datetime) -> None:
     """``count`` more patients in ``professional``'s care, each with an urgent report, an
-    action of theirs due today and an appointment with them this evening."""
+    action of theirs due today, an appointment with them this evening and a note that
+    names them."""
     form = questionnaire(db, "heart_failure", "fr")
     today = my_day.paris_day(now)
     evening = datetime.combine(today, time(21), PARIS)
@@ -247,6 +273,8 @@ def _grow(db, professional: Professional, count: int, now: datetime) -> None:
             Appointment(patient_id=patient.id, professional_id=professional.id,
                         title="Visite", starts_at=evening,
                         ends_at=evening + timedelta(minutes=20), uid=secrets.token_hex(8)),
+            Note(patient_id=patient.id, author_account_id=account.id, author_role="patient",
+                 body="Question pour le Dr Lefèvre"),
         ])
     db.commit()
 
@@ -263,5 +291,5 @@ def test_the_day_makes_as_many_queries_with_1000_patients_as_with_10(signed_in, 
     _grow(db, professional, 990, now)
     page = client.get("/day").get_data(as_text=True)
 
-    assert len(LINE.findall(page)) >= 3 * 50 - 1  # every kind full: 50 lines each
+    assert len(LINE.findall(page)) == 4 * 50  # every kind full: 50 lines each
     assert _count_queries(engine, client, "/day") == with_10

@@ -5,7 +5,9 @@ One list, in the order a GP would deal with it:
 1. urgent reports no one in the team has marked as seen, oldest first (waiting longest);
 2. actions of the plan this professional is responsible for that are overdue or due within
    ``AHEAD`` days, overdue first, then by due date;
-3. their appointments today and tomorrow (Paris days), by time.
+3. their appointments today and tomorrow (Paris days), by time;
+4. notes by others that name them (their last name) and that they have not read yet,
+   oldest first: opening the carnet's notes reads them.
 
 The access policy decides, section by section, which carnets each part may come from: an
 opposed section never shows up. The queries are the same few however many patients:
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -28,6 +31,8 @@ from ..models import (
     ActionStatus,
     Appointment,
     AppointmentStatus,
+    CarnetVisit,
+    Note,
     Patient,
     PlanItem,
     PlanItemKind,
@@ -40,9 +45,9 @@ from .appointments import PARIS
 AHEAD = 7  # days: an action due within a week is on the list
 PER_KIND = 50  # lines of one kind at most: the rest is on the carnets' own pages
 
-REPORTS, ACTIONS, APPOINTMENTS = "reports", "actions", "appointments"
-KINDS = (REPORTS, ACTIONS, APPOINTMENTS)
-SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments"}
+REPORTS, ACTIONS, APPOINTMENTS, NOTES = "reports", "actions", "appointments", "notes"
+KINDS = (REPORTS, ACTIONS, APPOINTMENTS, NOTES)
+SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments", NOTES: "notes"}
 
 
 @dataclass
@@ -50,7 +55,7 @@ class Line:
     """One thing to do: ``what`` is the report, the action or the appointment."""
 
     kind: str
-    what: SymptomReport | PlanItem | Appointment
+    what: SymptomReport | PlanItem | Appointment | Note
     patient: Patient
     owner: Account  # the patient's account: their name
     overdue: bool = False
@@ -141,7 +146,23 @@ def _appointments(db: Session, account: Account, professional: Professional,
             for appointment, patient, who in rows]
 
 
-_PARTS = {REPORTS: _urgent_reports, ACTIONS: _actions, APPOINTMENTS: _appointments}
+def _mentions(db: Session, account: Account, professional: Professional, carnets: list[int],
+              today: date) -> list[Line]:
+    visit = sa.and_(CarnetVisit.patient_id == Note.patient_id,
+                    CarnetVisit.account_id == account.id)
+    if not account.last_name.strip():
+        return []
+    rows = db.exec(_in_carnets(db, Note, carnets).outerjoin(CarnetVisit, visit).where(
+        Note.author_account_id != account.id,
+        col(Note.body).icontains(account.last_name, autoescape=True),
+        sa.or_(col(CarnetVisit.notes_read_at).is_(None),
+               col(Note.created_at) > CarnetVisit.notes_read_at))
+        .order_by(col(Note.created_at), col(Note.id)).limit(PER_KIND))
+    return [Line(NOTES, note, patient, who) for note, patient, who in rows]
+
+
+_PARTS = {REPORTS: _urgent_reports, ACTIONS: _actions, APPOINTMENTS: _appointments,
+          NOTES: _mentions}
 
 
 def reads(day: Day) -> list[tuple[int, str]]:

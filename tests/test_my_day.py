@@ -293,3 +293,33 @@ def test_the_day_makes_as_many_queries_with_1000_patients_as_with_10(signed_in, 
 
     assert len(LINE.findall(page)) == 4 * 50  # every kind full: 50 lines each
     assert _count_queries(engine, client, "/day") == with_10
+
+
+def test_an_action_changed_meanwhile_is_shown_again_and_the_list_says_why(signed_in, db,
+                                                                          jeanne_id, now):
+    lefevre = signed_in("lefevre")
+    item = _action(db, jeanne_id, "lefevre", my_day.paris_day(now), "Revoir le traitement")
+    old_version = item.version
+    amina = signed_in("amina")  # she changes its status first, from her phone
+    assert amina.post(f"/carnet/{jeanne_id}/plan/{item.id}/status", status="in_progress",
+                      version=old_version).status_code in (302, 303)
+
+    answer = lefevre.post(f"/carnet/{jeanne_id}/plan/{item.id}/status", status="done",
+                          version=old_version, back="day")
+
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/day")
+    db.expire_all()
+    assert db.get(PlanItem, item.id).status == ActionStatus.IN_PROGRESS  # not overwritten
+    page = lefevre.get("/day").get_data(as_text=True)
+    assert "This was changed meanwhile by Amina Benali" in page
+    assert f'id="day-action-{item.id}"' in page
+
+    # With htmx, the message comes with the list that replaces the old one.
+    client = lefevre.actions.client
+    answer = client.post(f"/carnet/{jeanne_id}/plan/{item.id}/status",
+                         data={"status": "done", "version": old_version, "back": "day"},
+                         headers={"HX-Request": "true", "X-CSRFToken": lefevre.token},
+                         follow_redirects=True)
+    fragment = answer.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<ol id="worklist"')
+    assert 'role="status">This was changed meanwhile by Amina Benali' in fragment

@@ -52,7 +52,7 @@ SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments", N
 
 @dataclass
 class Line:
-    """One thing to do: ``what`` is the report, the action or the appointment."""
+    """One thing to do: ``what`` is the report, the action, the appointment or the note."""
 
     kind: str
     what: SymptomReport | PlanItem | Appointment | Note
@@ -81,7 +81,6 @@ def build(db: Session, account: Account, professional: Professional, now: dateti
     wanted = [kind] if kind in KINDS else list(KINDS)
     found: dict[str, list[Line]] = {}
     everyone: dict[int, tuple[Patient, Account]] = {}
-    may_acknowledge: set[int] = set()
     for part in KINDS:
         readable = [c.id for c in policy.allowed(db, account, carnets, policy.READ,
                                                  SECTION[part])]
@@ -93,10 +92,10 @@ def build(db: Session, account: Account, professional: Professional, now: dateti
             everyone[line.patient.id] = (line.patient, line.owner)
         found[part] = [line for line in lines
                        if part in wanted and (patient_id is None or line.patient.id == patient_id)]
-        if part == REPORTS and found[part]:
-            shown = [c for c in carnets if c.id in {line.patient.id for line in found[part]}]
-            may_acknowledge = {c.id for c in policy.allowed(db, account, shown, policy.MANAGE,
-                                                            "symptoms")}
+    reported = {line.patient.id for line in found[REPORTS]}
+    may_acknowledge = {c.id for c in policy.allowed(
+        db, account, [c for c in carnets if c.id in reported], policy.MANAGE, "symptoms")
+        } if reported else set()
     return Day([line for part in KINDS for line in found[part]],
                sorted(everyone.values(), key=lambda pair: (pair[1].last_name,
                                                            pair[1].first_name, pair[0].id)),
@@ -148,10 +147,10 @@ def _appointments(db: Session, account: Account, professional: Professional,
 
 def _mentions(db: Session, account: Account, professional: Professional, carnets: list[int],
               today: date) -> list[Line]:
-    visit = sa.and_(CarnetVisit.patient_id == Note.patient_id,
-                    CarnetVisit.account_id == account.id)
     if not account.last_name.strip():
         return []
+    visit = sa.and_(CarnetVisit.patient_id == Note.patient_id,
+                    CarnetVisit.account_id == account.id)
     rows = db.exec(_in_carnets(db, Note, carnets).outerjoin(CarnetVisit, visit).where(
         Note.author_account_id != account.id,
         col(Note.body).icontains(account.last_name, autoescape=True),

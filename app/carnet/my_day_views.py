@@ -43,6 +43,5 @@ def my_day_page():
     day = my_day.build(db, g.account, professional, utcnow(), chosen.get("kind"),
                        chosen.get("patient"))
     record_reads(db, g.account, my_day.reads(day))
-    return render("carnet/my_day.html", "worklist", day=day, chosen=chosen,
-                  kinds=my_day.KINDS, today=my_day.paris_day(utcnow()))
+    return render("carnet/my_day.html", "worklist", day=day, chosen=chosen)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -14,6 +14,7 @@ from ..content import reading
 from ..db import StaleEdit, get_session
 from ..models import ActionStatus, AuditAction, Patient, PlanItem, PlanItemKind
 from ..rendering import announce, render
+from ..templating import changed_meanwhile
 from . import bp, forms, plan, queries
 from .access import carnet_access, open_carnet
 from .my_day_views import back_to_day
@@ -162,7 +163,8 @@ def set_status(patient_id: int, item_id: int):
         plan.update_item(db, patient, item, g.account, form.version.data,
                          {"status": form.status.data})
     except StaleEdit as stale:
-        if form.back.data == "day":  # My day shows the list again, as it is now
+        if form.back.data == "day":  # My day shows the list again, as it is now, and says so
+            flash(changed_meanwhile(stale.by))
             return back_to_day()
         return _item_fragment(patient, item.id, 409, stale_item=item.id, stale_by=stale.by)
     if form.back.data == "day":

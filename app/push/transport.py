@@ -32,6 +32,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from ipaddress import ip_address
+from urllib.request import getproxies
 
 import aiohttp
 import certifi
@@ -115,7 +116,7 @@ class Transport:
     async def _session(self, concurrency: int, per_service: int) -> aiohttp.ClientSession:
         # Without a proxy in the environment, it is not read for every message; with one,
         # messages go through it (it resolves the names).
-        proxied = any(value for name, value in _proxies().items() if name != "no")
+        proxied = any(value for name, value in getproxies().items() if name != "no")
         self.resolver = _Pinned()  # here: aiohttp's resolver takes the running loop
         connector = aiohttp.TCPConnector(limit=max(1, concurrency),
                                          limit_per_host=max(1, per_service),
@@ -170,12 +171,6 @@ class Transport:
 
     def close(self) -> None:
         self._finalizer()
-
-
-def _proxies() -> dict[str, str]:
-    from urllib.request import getproxies
-
-    return getproxies()
 
 
 def _stop(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession,

@@ -232,6 +232,7 @@ class Relay:
                 idle = True
             if idle:
                 stop.wait(poll)
+        self.close()
 
     # -- fan-out -------------------------------------------------------------------------
 
@@ -466,9 +467,6 @@ class Relay:
         if batch.sending is not None:
             batch.sending.result()
         for send in sends:
-            if send.message is not None and send.error is None:
-                send.error = send.message.error
-        for send in sends:
             self._outcome(db, send, now, counts)
         # Most outcomes of a batch are alike ("sent", now): one UPDATE for each kind of
         # outcome, not one per delivery (psycopg sends an executemany row by row).
@@ -479,9 +477,11 @@ class Relay:
         db.commit()  # the batch's outcomes and their notifications', together
 
     def close(self) -> None:
-        """Let the HTTP connections go (also done when the relay is no longer used)."""
+        """Let the HTTP connections go (also done when the relay is no longer used); a
+        later send opens new ones."""
         if self.transport is not None:
             self.transport.close()
+            self.transport = None
 
     def headers(self, notification: Notification, device: PushSubscription,
                 now: datetime) -> dict[str, str]:
@@ -498,7 +498,7 @@ class Relay:
 
     def _outcome(self, db: Session, send: _Send, now: datetime, counts: Counts) -> None:
         delivery, notification, device = send.delivery, send.notification, send.device
-        error = send.error
+        error = send.error if send.message is None else send.message.error
         if isinstance(error, endpoints.Unresolved):
             self._retry(delivery, now, None, "host name not resolved", counts)
         elif isinstance(error, endpoints.Refused | aiohttp.InvalidURL | VapidException):

@@ -322,4 +322,6 @@ def test_an_action_changed_meanwhile_is_shown_again_and_the_list_says_why(signed
                          follow_redirects=True)
     fragment = answer.get_data(as_text=True)
     assert fragment.lstrip().startswith('<ol id="worklist"')
-    assert 'role="status">This was changed meanwhile by Amina Benali' in fragment
+    assert "This was changed meanwhile by Amina Benali" in answer.headers[
+        "HX-Trigger-After-Settle"]  # said by the live region
+    assert 'tabindex="-1" autofocus' in fragment  # the focus goes to the list

@@ -7,11 +7,11 @@ alone is swapped in (the same template block).
 
 from __future__ import annotations
 
-from flask import g, redirect, request, url_for
+from flask import flash, g, get_flashed_messages, redirect, request, url_for
 
 from ..auth import login_required, require_professional
 from ..db import get_session
-from ..rendering import render
+from ..rendering import announce, render
 from ..types import utcnow
 from . import bp, my_day
 from .access import record_reads
@@ -28,8 +28,10 @@ def filters() -> dict[str, str | int]:
     return chosen
 
 
-def back_to_day():
-    """After a change made from the list: the list again, as it was filtered."""
+def back_to_day(message: str):
+    """After a change made from the list: the list again, as it was filtered, saying
+    ``message`` (at the top of the page; with htmx, in the live region)."""
+    flash(message)
     return redirect(url_for("carnet.my_day", **filters()), code=303)
 
 
@@ -43,5 +45,10 @@ def my_day_page():
     day = my_day.build(db, g.account, professional, utcnow(), chosen.get("kind"),
                        chosen.get("patient"))
     record_reads(db, g.account, my_day.reads(day))
-    return render("carnet/my_day.html", "worklist", day=day, chosen=chosen)
+    # The list swapped in after a change: its message goes to the live region (a full page
+    # shows it at its top).
+    said = " ".join(get_flashed_messages()) if request.htmx else ""
+    answer = render("carnet/my_day.html", "worklist", day=day, chosen=chosen,
+                    focus_list=bool(said))
+    return announce(answer, said) if said else answer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -164,11 +164,10 @@ def set_status(patient_id: int, item_id: int):
                          {"status": form.status.data})
     except StaleEdit as stale:
         if form.back.data == "day":  # My day shows the list again, as it is now, and says so
-            flash(changed_meanwhile(stale.by))
-            return back_to_day()
+            return back_to_day(changed_meanwhile(stale.by))
         return _item_fragment(patient, item.id, 409, stale_item=item.id, stale_by=stale.by)
     if form.back.data == "day":
-        return back_to_day()
+        return back_to_day(_("Status saved."))
     if request.htmx:
         return announce(_item_fragment(patient, item.id, focus_item=item.id),
                         _("Status saved."))

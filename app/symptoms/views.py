@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from .. import policy
@@ -133,7 +134,7 @@ def acknowledge(patient_id: int, report_id: int):
     if form.to_inbox():
         return redirect(url_for("symptoms.inbox", **cursor_args()), code=303)
     if form.back.data == "day":
-        return back_to_day()
+        return back_to_day(_("Marked as seen."))
     return redirect(url_for("symptoms.list_reports", patient_id=patient.id, **cursor_args())
                     + f"#report-{report_id}", code=303)
 

@@ -10,6 +10,7 @@ from .models import (
     AppointmentStatus,
     Condition,
     ContentStatus,
+    Delegation,
     PlanItemKind,
     Profession,
     ReadingLevel,
@@ -44,6 +45,11 @@ LABELS = {
         Role.PROFESSIONAL: _l("professional"),
         Role.EDITOR: _l("editor"),
         Role.ADMIN: _l("administrator"),
+    },
+    Delegation: {
+        Delegation.ASKED: _l("asked, no answer yet"),
+        Delegation.ACCEPTED: _l("accepted"),
+        Delegation.DECLINED: _l("declined"),
     },
     ActionStatus: {
         ActionStatus.TODO: _l("To do"),

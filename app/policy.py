@@ -26,9 +26,11 @@ from .models import (
     CareTeamMember,
     ConsentEvent,
     ConsentKind,
+    Delegation,
     HealthLink,
     InvitationKind,
     Patient,
+    PlanItem,
     Profession,
     Professional,
     Role,
@@ -253,6 +255,15 @@ def may_set_status(
         and responsible_account_id == actor.id
         and can(db, actor, READ, patient, "plan")
     )
+
+
+def may_answer_delegation(db: Session, actor: Account | None, patient: Patient,
+                          item: PlanItem) -> bool:
+    """Only the professional an action was put on answers its request, while it waits and
+    while they may read the plan."""
+    return (actor is not None and item.delegation == Delegation.ASKED
+            and item.responsible_account_id == actor.id
+            and can(db, actor, READ, patient, "plan"))
 
 
 def is_owner(actor: Account | None, patient: Patient) -> bool:

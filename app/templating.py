@@ -29,6 +29,7 @@ from .models import (
     AppointmentStatus,
     ChangeKind,
     Condition,
+    Delegation,
     PlanRevision,
     Role,
 )
@@ -75,6 +76,9 @@ def change_text(revision: PlanRevision | AppointmentRevision) -> str:
     """A revision of the plan or of an appointment in plain words ("marked done", "added")."""
     if revision.change == ChangeKind.STATUS and revision.after.get("status"):
         return _("now: %(status)s", status=label(ActionStatus(revision.after["status"])))
+    if revision.change == ChangeKind.DELEGATION and revision.after.get("delegation"):
+        return _("asked to do it: %(answer)s", answer=label(Delegation(
+            revision.after["delegation"])))
     words = {ChangeKind.CREATED: _("added to the plan"), ChangeKind.COMMENT: _("comment"),
              ChangeKind.MOVED: _("moved in the plan"),
              ChangeKind.DELETED: _("removed from the plan"),
@@ -89,6 +93,7 @@ def change_lines(revision) -> list[str]:
     """The fields a revision changed, as "Status: To do → Done" lines."""
     names = {"title": _("Title"), "details": _("Details"), "status": _("Status"),
              "due_date": _("Date"), "responsible_account_id": _("Person responsible"),
+             "supervisor_account_id": _("Under the supervision of"),
              "starts_at": _("Date"), "place": _("Place"), "kind": _("Kind"),
              "content_slug": _("Page to understand")}
     lines = []
@@ -102,6 +107,9 @@ def change_lines(revision) -> list[str]:
             before, after = label(status(before)), label(status(after))
         if field == "responsible_account_id":
             lines.append(_("Person responsible changed"))
+            continue
+        if field == "supervisor_account_id":
+            lines.append(_("Supervision changed"))
             continue
         lines.append(_("%(field)s: %(before)s → %(after)s", field=names[field],
                        before=_written(field, before) or "—", after=_written(field, after) or "—"))

@@ -103,6 +103,9 @@ EXPECTED = {
     # The status of an action: the care team, or the person responsible (Jeanne, here).
     "status:plan":       (OK, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
     "manage:plan":       (NO, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
+    # The answer to an action put on one's name: only the one asked (no one, for the sample
+    # action, which asks nobody: tests/test_delegation.py shows the one asked answering).
+    "asked:plan":        (NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, IN),
     "manage:appointments": (NO, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
     "manage:symptoms":   (NO, NO, NO, NO, OK, NO, OK, NO, NO, NO, NO, IN),
     # The authoring space: association editors and professionals, never patients' people.
@@ -178,6 +181,7 @@ ROUTES = {
     f"GET {CARNET}/plan/<int:item_id>/edit": "manage:plan",
     f"POST {CARNET}/plan/<int:item_id>/comments": "write:plan",
     f"POST {CARNET}/plan/<int:item_id>/status": "status:plan",
+    f"POST {CARNET}/plan/<int:item_id>/delegation": "asked:plan",
     f"POST {CARNET}/plan/<int:item_id>/move": "manage:plan",
     f"GET {CARNET}/plan/<int:item_id>/delete": "manage:plan",  # "remove it?"
     f"POST {CARNET}/plan/<int:item_id>/delete": "manage:plan",
@@ -293,6 +297,7 @@ AUDITS = {
     f"GET {CARNET}/plan/<int:item_id>/edit": "R:plan !U:plan",
     f"POST {CARNET}/plan/<int:item_id>/comments": "C:plan !C:plan",
     f"POST {CARNET}/plan/<int:item_id>/status": "!U:plan",  # a bare 400: no status
+    f"POST {CARNET}/plan/<int:item_id>/delegation": "!U:plan",
     f"POST {CARNET}/plan/<int:item_id>/move": "U:plan !U:plan",
     f"GET {CARNET}/plan/<int:item_id>/delete": "R:plan !D:plan",
     f"POST {CARNET}/plan/<int:item_id>/delete": "!D:plan",  # not confirmed: back to the question

@@ -29,7 +29,8 @@ A_DATE = _l("Give a date like 31/12/2026.")
 A_TIME = _l("Give a time like 14:30.")
 PAST = _l("This date and time are already past.")
 # Only an action has someone responsible for it, a date to do it by and a page to read.
-ACTION_ONLY = ("status", "responsible_account_id", "due_date", "content_slug")
+ACTION_ONLY = ("status", "responsible_account_id", "supervisor_account_id", "due_date",
+               "content_slug")
 
 
 def strip(text: str | None) -> str:
@@ -151,6 +152,7 @@ class PlanItemForm(CarnetForm):
     status = Choice(_l("Choose a status from the list."), list(ActionStatus),
                     default=ActionStatus.TODO)
     responsible_account_id = Choice(_l("Choose a person from the list."))
+    supervisor_account_id = Choice(_l("Choose a person from the list."))
     due_date = DateField(validators=[Optional()], invalid_value_message=A_DATE)
     content_slug = Choice(_l("Choose a page from the list."), default="")
     version = VersionField()
@@ -158,6 +160,7 @@ class PlanItemForm(CarnetForm):
     def __init__(self, people, pages, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.responsible_account_id.offered = [None, *people]
+        self.supervisor_account_id.offered = [None, *people]
         self.content_slug.offered = ["", *pages]
 
     @classmethod
@@ -178,6 +181,24 @@ class StatusForm(CarnetForm):
     status = Choice(offered=list(ActionStatus))
     version = VersionField()
     back = StringField()
+
+
+class DelegationForm(CarnetForm):
+    """The answer of the professional an action was put on: accept (with an optional note:
+    until when, under whose supervision) or decline (saying why)."""
+
+    answer = Choice(offered=["accept", "decline"])
+    note = text(limit=500)
+    version = VersionField()
+    back = StringField()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.answer.data == "decline" and not self.note.data:
+            self.note.errors = [_l("Please say why you decline.")]
+            return False
+        return True
 
 
 class CommentForm(CarnetForm):

@@ -7,7 +7,9 @@ One list, in the order a GP would deal with it:
    ``AHEAD`` days, overdue first, then by due date;
 3. their appointments today and tomorrow (Paris days), by time;
 4. notes by others that name them (their last name) and that they have not read yet,
-   oldest first: opening the carnet's notes reads them.
+   oldest first: opening the carnet's notes reads them;
+5. actions put on their name that wait for their answer (delegation), oldest first. Until
+   they accept one, it is not among their actions (2.).
 
 The access policy decides, section by section, which carnets each part may come from: an
 opposed section never shows up. The queries are the same few however many patients:
@@ -32,6 +34,7 @@ from ..models import (
     Appointment,
     AppointmentStatus,
     CarnetVisit,
+    Delegation,
     Note,
     Patient,
     PlanItem,
@@ -45,9 +48,11 @@ from .appointments import PARIS
 AHEAD = 7  # days: an action due within a week is on the list
 PER_KIND = 50  # lines of one kind at most: the rest is on the carnets' own pages
 
-REPORTS, ACTIONS, APPOINTMENTS, NOTES = "reports", "actions", "appointments", "notes"
-KINDS = (REPORTS, ACTIONS, APPOINTMENTS, NOTES)
-SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments", NOTES: "notes"}
+REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS = (
+    "reports", "actions", "appointments", "notes", "requests")
+KINDS = (REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS)
+SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments", NOTES: "notes",
+           REQUESTS: "plan"}
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Line:
     owner: Account  # the patient's account: their name
     overdue: bool = False
     due_today: bool = False
+    asked_by: Account | None = None  # a request: who put the action on their name
 
 
 @dataclass
@@ -124,6 +130,7 @@ def _actions(db: Session, account: Account, professional: Professional, carnets:
     rows = db.exec(_in_carnets(db, PlanItem, carnets).where(
         PlanItem.kind == PlanItemKind.ACTION, PlanItem.status != ActionStatus.DONE,
         col(PlanItem.archived_at).is_(None), PlanItem.responsible_account_id == account.id,
+        sa.or_(col(PlanItem.delegation).is_(None), PlanItem.delegation == Delegation.ACCEPTED),
         col(PlanItem.due_date).is_not(None),
         col(PlanItem.due_date) <= today + timedelta(days=AHEAD))
         .order_by(col(PlanItem.due_date), col(PlanItem.id)).limit(PER_KIND))
@@ -160,8 +167,19 @@ def _mentions(db: Session, account: Account, professional: Professional, carnets
     return [Line(NOTES, note, patient, who) for note, patient, who in rows]
 
 
+def _requests(db: Session, account: Account, professional: Professional, carnets: list[int],
+              today: date) -> list[Line]:
+    asker = aliased(Account)
+    rows = db.exec(_in_carnets(db, PlanItem, carnets).add_columns(asker)
+                   .outerjoin(asker, asker.id == PlanItem.delegated_by_id).where(
+        PlanItem.kind == PlanItemKind.ACTION, col(PlanItem.archived_at).is_(None),
+        PlanItem.responsible_account_id == account.id, PlanItem.delegation == Delegation.ASKED)
+        .order_by(col(PlanItem.updated_at), col(PlanItem.id)).limit(PER_KIND))
+    return [Line(REQUESTS, item, patient, who, asked_by=by) for item, patient, who, by in rows]
+
+
 _PARTS = {REPORTS: _urgent_reports, ACTIONS: _actions, APPOINTMENTS: _appointments,
-          NOTES: _mentions}
+          NOTES: _mentions, REQUESTS: _requests}
 
 
 def reads(day: Day) -> list[tuple[int, str]]:

@@ -17,18 +17,22 @@ from ..db import require_version, save_version
 from ..models import (
     Account,
     ChangeKind,
+    Delegation,
     NotificationKind,
     Patient,
     PlanItem,
     PlanItemKind,
     PlanRevision,
+    Role,
 )
 from ..models.base import reworded
 from ..notifications import notify
 from ..types import utcnow
 
 PARENT_KIND = {PlanItemKind.GOAL: PlanItemKind.PROBLEM, PlanItemKind.ACTION: PlanItemKind.GOAL}
-EDITABLE = ("title", "details", "status", "responsible_account_id", "due_date", "content_slug")
+EDITABLE = ("title", "details", "status", "responsible_account_id", "supervisor_account_id",
+            "due_date", "content_slug")
+NOT_DELEGATED = {"delegation": None, "delegated_by_id": None, "delegation_note": ""}
 
 
 def _snapshot(item: PlanItem, fields=EDITABLE) -> dict[str, Any]:
@@ -53,6 +57,23 @@ def _tell(db: Session, patient: Patient, actor: Account) -> None:
            url=f"/carnet/{patient.id}/plan")
 
 
+def _delegated(db: Session, actor: Account, responsible_id: int | None) -> dict[str, Any]:
+    """An action put on another professional's name is a request, until they answer;
+    on one's own name, or on a patient's or a caregiver's, it is not."""
+    if responsible_id is None or responsible_id == actor.id or db.exec(select(
+            Account.role).where(Account.id == responsible_id)).first() != Role.PROFESSIONAL:
+        return NOT_DELEGATED
+    return {"delegation": Delegation.ASKED, "delegated_by_id": actor.id, "delegation_note": ""}
+
+
+def _ask(db: Session, patient: Patient, item: PlanItem, actor: Account) -> None:
+    """Tell the professional asked to do ``item``: it waits in their day."""
+    if item.delegation == Delegation.ASKED:
+        notify(db, patient, NotificationKind.PLAN_CHANGED, "", actor,
+               url=f"/carnet/{patient.id}/plan/{item.id}",
+               to=[db.get(Account, item.responsible_account_id)])
+
+
 def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
              parent: PlanItem | None, values: dict[str, Any]) -> PlanItem:
     """Add a problem, a goal (under a problem) or an action (under a goal), with its
@@ -62,6 +83,8 @@ def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
     siblings = db.exec(select(sa.func.max(PlanItem.position)).where(
         PlanItem.patient_id == patient.id, PlanItem.parent_id == (parent.id if parent else None)
     )).one()
+    if kind == PlanItemKind.ACTION:
+        values = {**values, **_delegated(db, actor, values.get("responsible_account_id"))}
     item = PlanItem(patient_id=patient.id, kind=kind, parent_id=parent.id if parent else None,
                     position=(siblings or 0) + 1, created_by_id=actor.id, updated_by_id=actor.id,
                     **values)
@@ -69,6 +92,7 @@ def add_item(db: Session, patient: Patient, actor: Account, kind: PlanItemKind,
     db.flush()
     _revise(db, item, actor, ChangeKind.CREATED, {}, _snapshot(item))
     _tell(db, patient, actor)
+    _ask(db, patient, item, actor)
     return item
 
 
@@ -81,13 +105,35 @@ def update_item(db: Session, patient: Patient, item: PlanItem, actor: Account,
     if not changed:
         require_version(db, item, base_version)
         return item
+    delegation = (_delegated(db, actor, changed["responsible_account_id"])
+                  if "responsible_account_id" in changed else {})
     save_version(db, item, base_version, actor.id,
-                 {**changed, **reworded(changed, {"title", "details"})})
+                 {**changed, **reworded(changed, {"title", "details"}), **delegation})
     after = _snapshot(item, tuple(changed))
     only_status = set(changed) == {"status"}
     _revise(db, item, actor, ChangeKind.STATUS if only_status else ChangeKind.UPDATED,
             {k: before[k] for k in changed}, after)
     _tell(db, patient, actor)
+    if delegation:
+        _ask(db, patient, item, actor)
+    return item
+
+
+def answer_delegation(db: Session, patient: Patient, item: PlanItem, actor: Account,
+                      base_version: int, accepted: bool, note: str) -> PlanItem:
+    """The professional asked to do ``item`` accepts it (it is theirs, with ``note``: until
+    when, under whose supervision) or declines it (``note``: why). Kept in its history; the
+    one who asked is told. The caller checked ``policy.may_answer_delegation``."""
+    answer = Delegation.ACCEPTED if accepted else Delegation.DECLINED
+    save_version(db, item, base_version, actor.id, {"delegation": answer,
+                                                    "delegation_note": note})
+    _revise(db, item, actor, ChangeKind.DELEGATION, {"delegation": Delegation.ASKED.value},
+            {"delegation": answer.value}, comment=note)
+    _tell(db, patient, actor)
+    requester = db.get(Account, item.delegated_by_id) if item.delegated_by_id else None
+    if requester is not None:
+        notify(db, patient, NotificationKind.PLAN_CHANGED, "", actor,
+               url=f"/carnet/{patient.id}/plan/{item.id}", to=[requester])
     return item
 
 

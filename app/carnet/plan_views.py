@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -53,6 +53,7 @@ def _context(patient: Patient) -> dict:
         "may_comment": policy.can(db, g.account, policy.WRITE, patient, "plan"),
         "may_set_status": lambda item: item.kind == PlanItemKind.ACTION and policy.may_set_status(
             db, g.account, patient, item.responsible_account_id),
+        "may_answer": lambda item: policy.may_answer_delegation(db, g.account, patient, item),
         "statuses": list(ActionStatus),
     }
 
@@ -145,17 +146,24 @@ def edit_item(patient_id: int, item_id: int):
     return _back_to(patient, item.id)
 
 
+def _action_for(patient_id: int, item_id: int, may) -> tuple[Patient, PlanItem]:
+    """The carnet and its plan item, once ``may(db, patient, item)`` lets the viewer change
+    it; refused (and audited) otherwise."""
+    patient = open_carnet(patient_id, "plan")
+    item = _item(patient, item_id)
+    if not may(get_session(), patient, item):
+        carnet_access().refuse()
+    return patient, item
+
+
 @bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/status")
 @login_required
 def set_status(patient_id: int, item_id: int):
     """Change the status of an action (the team, or the person responsible for it)."""
-    patient = open_carnet(patient_id, "plan")
+    patient, item = _action_for(patient_id, item_id, lambda db, patient, item: (
+        item.kind == PlanItemKind.ACTION and policy.may_set_status(
+            db, g.account, patient, item.responsible_account_id)))
     db = get_session()
-    item = _item(patient, item_id)
-    if item.kind != PlanItemKind.ACTION or not policy.may_set_status(
-        db, g.account, patient, item.responsible_account_id
-    ):
-        carnet_access().refuse()
     form = forms.StatusForm()
     if not form.validate():
         abort(400)  # the list offers every status: another one is a forged request
@@ -172,6 +180,33 @@ def set_status(patient_id: int, item_id: int):
         return announce(_item_fragment(patient, item.id, focus_item=item.id),
                         _("Status saved."))
     return _back_to(patient, item.id)
+
+
+@bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/delegation")
+@login_required
+def answer_delegation(patient_id: int, item_id: int):
+    """The professional an action was put on accepts it or declines it."""
+    patient, item = _action_for(patient_id, item_id, lambda db, patient, item: (
+        policy.may_answer_delegation(db, g.account, patient, item)))
+    db = get_session()
+    form = forms.DelegationForm()
+    if not form.validate():
+        if form.errors.keys() - {"note"}:
+            abort(400)  # the page offers two answers: another one is a forged request
+        message = str(form.errors["note"][0])
+    else:
+        try:
+            plan.answer_delegation(db, patient, item, g.account, form.version.data,
+                                   form.answer.data == "accept", form.note.data)
+            message = _("You accepted this action.") if form.answer.data == "accept" else _(
+                "You declined this action.")
+        except StaleEdit as stale:
+            message = changed_meanwhile(stale.by)
+    if form.back.data == "day":
+        return back_to_day(message)
+    flash(message)
+    return redirect(url_for("carnet.item_page", patient_id=patient.id, item_id=item.id),
+                    code=303)
 
 
 @bp.post("/carnet/<int:patient_id>/plan/<int:item_id>/comments")

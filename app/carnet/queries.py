@@ -45,6 +45,7 @@ class PlanNode:
     item: PlanItem
     responsible: Account | None
     changed_by: Account | None
+    supervisor: Account | None = None
     children: list[PlanNode] = field(default_factory=list)
 
 
@@ -83,15 +84,16 @@ def care_team(db: Session, patient_id: int, roles: tuple[TeamRole, ...] = ()) ->
 
 def plan_tree(db: Session, patient_id: int) -> list[PlanNode]:
     """The care plan as problems → goals → actions, in one query."""
-    responsible, changed_by = aliased(Account), aliased(Account)
+    responsible, changed_by, supervisor = aliased(Account), aliased(Account), aliased(Account)
     rows = db.exec(
-        select(PlanItem, responsible, changed_by)
+        select(PlanItem, responsible, changed_by, supervisor)
         .outerjoin(responsible, responsible.id == PlanItem.responsible_account_id)
         .outerjoin(changed_by, changed_by.id == PlanItem.updated_by_id)
+        .outerjoin(supervisor, supervisor.id == PlanItem.supervisor_account_id)
         .where(PlanItem.patient_id == patient_id, col(PlanItem.archived_at).is_(None))
         .order_by(PlanItem.position, PlanItem.id)
     ).all()
-    nodes = {item.id: PlanNode(item, who, by) for item, who, by in rows}
+    nodes = {item.id: PlanNode(item, who, by, over) for item, who, by, over in rows}
     roots: list[PlanNode] = []
     for node in nodes.values():
         parent = nodes.get(node.item.parent_id)

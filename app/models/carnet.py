@@ -14,7 +14,14 @@ from .base import (
     text_field,
     time_field,
 )
-from .enums import ActionStatus, AppointmentKind, AppointmentStatus, ChangeKind, PlanItemKind
+from .enums import (
+    ActionStatus,
+    AppointmentKind,
+    AppointmentStatus,
+    ChangeKind,
+    Delegation,
+    PlanItemKind,
+)
 
 
 class PlanItem(SQLModel, table=True):
@@ -31,6 +38,13 @@ class PlanItem(SQLModel, table=True):
     details: str = text_field()
     status: ActionStatus = enum_field(ActionStatus, default=ActionStatus.TODO)
     responsible_account_id: int | None = Field(default=None, foreign_key="account.id")
+    # Put on another professional's name, an action waits for their answer (``delegation``):
+    # who asked, and the note of their answer (until when, how; or why not).
+    delegation: Delegation | None = enum_field(Delegation, default=None, nullable=True)
+    delegated_by_id: int | None = Field(default=None, foreign_key="account.id")
+    delegation_note: str = text_field()
+    # The professional under whose supervision it is done (a cooperation protocol's GP).
+    supervisor_account_id: int | None = Field(default=None, foreign_key="account.id")
     due_date: date | None = None
     position: int = Field(default=0)
     # An educational page that helps with this action ("What to do if my ankles swell").

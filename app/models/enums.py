@@ -69,12 +69,21 @@ class ActionStatus(StrEnum):
     DONE = "done"
 
 
+class Delegation(StrEnum):
+    """An action put on another professional's name is a request until they answer."""
+
+    ASKED = "asked"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class ChangeKind(StrEnum):
     """What a revision of a plan item or an appointment records."""
 
     CREATED = "created"
     UPDATED = "updated"
     STATUS = "status"
+    DELEGATION = "delegation"  # the person asked to do an action accepted or declined
     COMMENT = "comment"
     MOVED = "moved"
     CANCELLED = "cancelled"

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.carnet import my_day
-from app.models import ActionStatus, PlanItem, PlanItemKind
+from app.models import ActionStatus, Delegation, PlanItem, PlanItemKind
 from app.types import utcnow
 
 from ..carnet_actions import carnet_id
@@ -72,4 +72,41 @@ def test_dr_lefevre_marks_an_action_done_from_his_day(browser, live_server, db, 
         expect(page.locator("main p.banner[role=status]")).to_have_text(STATUS_SAVED)
     db.expire_all()
     assert db.get(PlanItem, overdue.id).status == ActionStatus.DONE
+    context.close()
+
+
+def test_amina_accepts_an_action_asked_of_her_and_jeanne_sees_it(browser, live_server, db,
+                                                                  demo):
+    jeanne = carnet_id(db, "jeanne")
+    item = PlanItem(patient_id=jeanne, kind=PlanItemKind.ACTION,
+                    title="Se peser chaque jour et appeler si +1 kg",
+                    responsible_account_id=persona(db, "amina").id,
+                    delegation=Delegation.ASKED, delegated_by_id=persona(db, "lefevre").id,
+                    due_date=my_day.paris_day(utcnow()))
+    db.add(item)
+    db.commit()
+    context = new_context(browser, live_server.url, service_workers="block")
+    page = context.new_page()
+    sign_in_by_demo(page, "Amina Benali")
+    page.goto("/day")
+    request = page.locator(f"#day-request-{item.id}")
+    expect(request).to_contain_text("Demandé par Dr Paul Lefèvre")
+    assert_accessible(page)
+
+    request.get_by_label("Votre note").fill("Jusqu'au 15 janvier")
+    swap(page, request.get_by_role("button", name="Accepter"))
+
+    expect(page.locator("#announcer")).to_have_text("Vous avez accepté cette action.")
+    expect(page.locator(f"#day-request-{item.id}")).to_have_count(0)
+    expect(page.locator(f"#day-action-{item.id}")).to_be_visible()  # hers now, due today
+    assert_accessible(page)
+    context.close()
+
+    context = new_context(browser, live_server.url, service_workers="block")
+    page = context.new_page()
+    sign_in_by_demo(page, "Jeanne Martin")
+    page.goto(f"/carnet/{jeanne}/plan")
+    expect(page.locator(f"#item-{item.id}")).to_contain_text("Amina Benali — accepté")
+    expect(page.locator(f"#item-{item.id}")).to_contain_text("Jusqu'au 15 janvier")
+    assert_accessible(page)
     context.close()

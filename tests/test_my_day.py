@@ -19,6 +19,7 @@ from app.models import (
     Appointment,
     CareTeamMember,
     ConsentKind,
+    Delegation,
     Note,
     Patient,
     PlanItem,
@@ -36,7 +37,7 @@ from .conftest import persona
 from .symptom_actions import decide, questionnaire
 from .test_symptom_reading import _count_queries
 
-LINE = re.compile(r'<li id="day-(report|action|appointment|note)-(\d+)"')
+LINE = re.compile(r'<li id="day-(report|action|appointment|note|request)-(\d+)"')
 
 
 def _professional(db, name: str) -> Professional:
@@ -246,8 +247,8 @@ def test_my_day_is_a_professionals_home_and_audits_what_it_shows(signed_in, db, 
 
 def _grow(db, professional: Professional, count: int, now: datetime) -> None:
     """``count`` more patients in ``professional``'s care, each with an urgent report, an
-    action of theirs due today, an appointment with them this evening and a note that
-    names them."""
+    action of theirs due today, one asked of them, an appointment with them this evening
+    and a note that names them."""
     form = questionnaire(db, "heart_failure", "fr")
     today = my_day.paris_day(now)
     evening = datetime.combine(today, time(21), PARIS)
@@ -270,6 +271,9 @@ def _grow(db, professional: Professional, count: int, now: datetime) -> None:
                           reported_by_account_id=account.id),
             PlanItem(patient_id=patient.id, kind=PlanItemKind.ACTION, title="Bilan",
                      responsible_account_id=professional.account_id, due_date=today),
+            PlanItem(patient_id=patient.id, kind=PlanItemKind.ACTION, title="Pansement",
+                     responsible_account_id=professional.account_id,
+                     delegation=Delegation.ASKED, delegated_by_id=account.id),
             Appointment(patient_id=patient.id, professional_id=professional.id,
                         title="Visite", starts_at=evening,
                         ends_at=evening + timedelta(minutes=20), uid=secrets.token_hex(8)),
@@ -291,7 +295,7 @@ def test_the_day_makes_as_many_queries_with_1000_patients_as_with_10(signed_in, 
     _grow(db, professional, 990, now)
     page = client.get("/day").get_data(as_text=True)
 
-    assert len(LINE.findall(page)) == 4 * 50  # every kind full: 50 lines each
+    assert len(LINE.findall(page)) == 5 * 50  # every kind full: 50 lines each
     assert _count_queries(engine, client, "/day") == with_10
 
 

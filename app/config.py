@@ -92,10 +92,10 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PASSWORD": env.get("CARNET_SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _flag("CARNET_SMTP_STARTTLS", "1"),
         "MAIL_FROM": env.get("CARNET_MAIL_FROM", ""),
-        "PUSH_BATCH": int(env.get("CARNET_PUSH_BATCH", "100")),
+        "PUSH_BATCH": int(env.get("CARNET_PUSH_BATCH", "200")),
         # Messages a worker has in flight at once, and at most to one push service.
-        "PUSH_CONCURRENCY": int(env.get("CARNET_PUSH_CONCURRENCY", "16")),
-        "PUSH_PER_SERVICE": int(env.get("CARNET_PUSH_PER_SERVICE", "8")),
+        "PUSH_CONCURRENCY": int(env.get("CARNET_PUSH_CONCURRENCY", "64")),
+        "PUSH_PER_SERVICE": int(env.get("CARNET_PUSH_PER_SERVICE", "32")),
         # A push worker thread in the web process: unset, on in demo mode (not in tests).
         "PUSH_WORKER_THREAD": (_flag("CARNET_PUSH_WORKER_THREAD")
                                if "CARNET_PUSH_WORKER_THREAD" in env else None),

@@ -52,7 +52,9 @@ def test_a_killed_worker_loses_no_notification(app, db, demo, database_url):
 
         arrived = [message_id(payload) for payload in service.payloads()]
         assert set(arrived) == expected  # each at least once
-        assert len(arrived) - len(expected) <= 50  # repeats: at most the batch in flight
+        # Repeats: at most what was on the network, whose outcome was not written yet: the
+        # batch being finished and the next one, already sent (CARNET_PUSH_BATCH=50).
+        assert len(arrived) - len(expected) <= 2 * 50
         db.expire_all()
         statuses = set(db.exec(select(Notification.status).where(
             Notification.account_id == persona(db, "lefevre").id)).all())

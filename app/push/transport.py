@@ -100,7 +100,7 @@ class Transport:
     """An asyncio loop in a thread, with one aiohttp session (see the module's docstring).
     It stops when it is no longer referenced, or on ``close``."""
 
-    def __init__(self, concurrency: int = 16, per_service: int = 8,
+    def __init__(self, concurrency: int = 64, per_service: int = 32,
                  timeout: tuple[float, float] = (5.0, 10.0)) -> None:
         self.loop = asyncio.new_event_loop()
         self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout[0],
@@ -121,7 +121,7 @@ class Transport:
         connector = aiohttp.TCPConnector(limit=max(1, concurrency),
                                          limit_per_host=max(1, per_service),
                                          resolver=self.resolver, use_dns_cache=False)
-        return aiohttp.ClientSession(connector=connector, trust_env=proxied,
+        return aiohttp.ClientSession(connector=connector, trust_env=proxied, timeout=self.timeout,
                                      auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
 
     def send(self, messages: list[Message]) -> asyncio.Future:
@@ -148,7 +148,7 @@ class Transport:
         try:
             async with self.session.post(
                     message.url, data=body, headers=message.headers,
-                    allow_redirects=False, timeout=self.timeout, ssl=tls) as response:
+                    allow_redirects=False, ssl=tls) as response:
                 await response.read()  # the connection goes back to its pool
                 message.answer = Answer(response.status, response.headers.get("Retry-After"))
         except (aiohttp.ClientSSLError, ssl.SSLError):

@@ -6,11 +6,12 @@ Two steps, each claimed by one worker at a time:
 1. *Fan-out*: a due notification is checked against the access policy again (a consent
    revoked since it was written drops it), then against its recipient's preferences
    (a muted kind is dropped; quiet hours or the digest hold it: a later ``not_before``),
-   and gets one NotificationDelivery per device of its recipient.
-   ``Notification.attempts`` becomes 1 once this is done.
-2. *Delivery*: each due delivery is encrypted for its device and POSTed to its push
-   service; the answer decides what comes next (sent, retried later, device forgotten,
-   given up). A notification is settled once all its deliveries are.
+   and gets one NotificationDelivery per device of its recipient, leased to this worker.
+   ``Notification.attempts`` becomes 1 in the same transaction.
+2. *Delivery*: the deliveries just made, and due ones claimed (retries, those a dead
+   worker left; checked against the policy again), are encrypted for their device and
+   POSTed to its push service; the answer decides what comes next (sent, retried later,
+   device forgotten, given up). A notification is settled once all its deliveries are.
 
 Claims take rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (so several workers on
 several machines share the work without waiting on each other) and a compare-and-set on
@@ -44,6 +45,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from .. import policy
+from ..db import ids_in, integers
 from ..ids import ASCII_DIGITS
 from ..models import (
     Account,
@@ -62,7 +64,7 @@ from .vapid import Signer
 
 log = logging.getLogger("carnet.push")
 
-PIPELINE_ROUNDS = 10  # batches one pass prepares and sends, one overlapping the next
+PIPELINE_ROUNDS = 30  # batches one pass prepares and sends, one overlapping the next
 GONE = {404, 410}  # RFC 8030 §7.3: the subscription expired or was removed
 NOT_RETRIED = {400, 403, 413}  # malformed, bad VAPID token, payload too large
 
@@ -77,13 +79,13 @@ class Settings:
     max_delay: float = 3600.0
     max_retry_after: float = 86400.0
     lease: timedelta = timedelta(seconds=120)
-    batch: int = 100
+    batch: int = 200
     timeout: tuple[float, float] = (5.0, 10.0)  # connect, read
     topic_secret: str = ""
     services: tuple[str, ...] = ()  # PUSH_SERVICES: where endpoints may be (``endpoints``)
     allow_local_http: bool = False  # the tests' push service on this machine
-    concurrency: int = 16  # messages in flight at once, over every push service…
-    per_service: int = 8  # …and to any one of them (its kept-alive connections)
+    concurrency: int = 64  # messages in flight at once, over every push service…
+    per_service: int = 32  # …and to any one of them (its kept-alive connections)
 
     @classmethod
     def from_config(cls, config) -> Settings:
@@ -97,15 +99,23 @@ class Settings:
 
 @dataclass
 class _Send:
-    """One delivery of a batch on its way: its message, then what came back."""
+    """One delivery of a batch on its way: what to send, then what to write of it."""
 
-    delivery: NotificationDelivery
+    id: int  # the NotificationDelivery's
+    attempts: int  # counting this one, once it goes
     notification: Notification
-    device: PushSubscription
+    device: PushSubscription | None
     host: str
+    recipient: Account | None
+    owner: Account | None  # of the carnet the notification is about
     message: Message | None = None  # None: refused before sending (``error`` says why)
     error: Exception | None = None
-    gone: bool = False
+    outcome: dict = field(default_factory=dict)  # columns to write; empty: none yet
+    gone: bool = False  # the push service said the device is no more
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome.get("status") == DeliveryStatus.SENT
 
 
 @dataclass
@@ -130,22 +140,19 @@ class Counts:
 def claim(db: Session, model, conditions: list, now: datetime, limit: int,
           lease: timedelta) -> list[int]:
     """Take up to ``limit`` rows of ``model`` matching ``conditions`` whose lease is free,
-    and lease them until ``now + lease``. No two callers ever get the same row."""
+    and lease them until ``now + lease``. No two callers ever get the same row.
+
+    One UPDATE takes the first free rows, chosen by its own subquery, and RETURNING says
+    which it took. On PostgreSQL the subquery locks the rows it chooses and skips those
+    another worker has locked (so several workers on several machines share the work
+    without waiting on each other); SQLite has one writer at a time, and the subquery runs
+    under its write lock, so rows another worker has just leased are not free any more."""
     free = sa.or_(col(model.lease_until).is_(None), col(model.lease_until) < now)
-    query = select(model.id).where(*conditions, free).order_by(col(model.id))
-    until = now + lease
-    if db.get_bind().dialect.name == "postgresql":
-        ids = list(db.exec(query.limit(limit).with_for_update(skip_locked=True)).all())
-        if ids:
-            db.exec(sa.update(model).where(col(model.id).in_(ids)).values(lease_until=until))
-        db.commit()
-        return ids
-    # SQLite has no row locks, and one writer at a time: one UPDATE takes the first free
-    # rows, chosen by its own subquery under the write lock, so that rows another worker
-    # has just leased are not free any more when it looks; RETURNING says which it took.
     chosen = select(model.id).where(*conditions, free).order_by(col(model.id)).limit(limit)
+    if db.get_bind().dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
     taken = list(db.exec(sa.update(model).where(col(model.id).in_(chosen.scalar_subquery()))
-                         .values(lease_until=until).returning(model.id)).scalars())
+                         .values(lease_until=now + lease).returning(model.id)).scalars())
     db.commit()
     return sorted(taken)
 
@@ -201,8 +208,8 @@ class Relay:
             # push services overlap. Every batch is finished before the pass returns.
             flying = None
             for _round in range(PIPELINE_ROUNDS):
-                self._fan_out(db, now, counts)
-                batch = self._prepare(db, now, counts)
+                fresh = self._fan_out(db, now, counts)
+                batch = self._prepare(db, now, counts, fresh)
                 if flying is not None:
                     self._finish(db, flying, now, counts)
                 flying = batch
@@ -236,41 +243,39 @@ class Relay:
 
     # -- fan-out -------------------------------------------------------------------------
 
-    def _fan_out(self, db: Session, now: datetime, counts: Counts) -> None:
+    def _fan_out(self, db: Session, now: datetime, counts: Counts) -> list[_Send]:
+        """Give each due notification a delivery per device of its recipient. The new
+        deliveries are leased to this worker and returned, to be sent at once: they were
+        checked against the policy a moment ago, and claiming and loading them again would
+        cost as much as the rest of their way."""
         ids = claim(db, Notification, [Notification.status == DeliveryStatus.PENDING,
                                        Notification.attempts == 0,
                                        col(Notification.not_before) <= now],
                     now, self.settings.batch, self.settings.lease)
         if not ids:
-            return
+            return []
         policy.forget()  # decide afresh: consent may have changed since
         batch = list(db.exec(select(Notification).where(
-            col(Notification.id).in_(ids)).order_by(col(Notification.id))))
-        # The batch's people, devices and deliveries already made, a query each.
+            ids_in(db, col(Notification.id), ids)).order_by(col(Notification.id))))
+        # The batch's people, carnets and devices, a query each. None of these notifications
+        # has a delivery yet: they are made in the transaction that counts the attempt.
         people = {n.account_id for n in batch}
         choices = preferences.of_accounts(db, people)
-        recipients = {a.id: a for a in db.exec(select(Account).where(
-            col(Account.id).in_(people)))}
-        devices: dict[int, list[int]] = {}
-        for device_id, account_id in db.exec(select(
-                PushSubscription.id, PushSubscription.account_id).where(
-                col(PushSubscription.account_id).in_(people)).order_by(
-                col(PushSubscription.id))):
-            devices.setdefault(account_id, []).append(device_id)
-        already: dict[int, set[int | None]] = {}
-        for notification_id, device_id in db.exec(select(
-                NotificationDelivery.notification_id, NotificationDelivery.subscription_id)
-                .where(col(NotificationDelivery.notification_id).in_(ids))):
-            already.setdefault(notification_id, set()).add(device_id)
         patients = self._carnets(db, batch)
-        self._decide(db, batch, recipients, patients)
+        accounts = self._accounts(db, people, patients)
+        devices: dict[int, list[PushSubscription]] = {}
+        for device in db.exec(select(PushSubscription).where(ids_in(
+                db, col(PushSubscription.account_id), people)).order_by(
+                col(PushSubscription.id))):
+            devices.setdefault(device.account_id, []).append(device)
+        self._decide(db, batch, accounts, patients)
         new_deliveries = []
         fanned_out: list[Notification] = []
         by_mail: dict[int, list[Notification]] = {}
         for notification in batch:
             if notification.status != DeliveryStatus.PENDING:
                 continue  # dropped by the consent ledger since the claim
-            recipient = recipients.get(notification.account_id)
+            recipient = accounts.get(notification.account_id)
             if payloads.expired(notification, now) or not self._allowed(
                     db, notification, recipient, patients):
                 self._drop(notification, "no longer allowed or expired")
@@ -289,11 +294,7 @@ class Relay:
                 counts.held += 1
                 continue
             owned = devices.get(notification.account_id, [])
-            made = already.get(notification.id, set())
-            new_deliveries += [{"notification_id": notification.id,
-                                "subscription_id": subscription_id, "next_attempt_at": now,
-                                "status": DeliveryStatus.PENDING, "attempts": 0}
-                               for subscription_id in owned if subscription_id not in made]
+            new_deliveries += [(notification.id, device.id) for device in owned]
             if not owned:
                 choice = choices.get(notification.account_id)
                 if choice is not None and choice.email_when_no_device and mail.configured():
@@ -303,12 +304,22 @@ class Relay:
                     counts.dropped += 1
             fanned_out.append(notification)
             counts.fanned_out += 1
+        fresh: list[_Send] = []
         if new_deliveries:  # one statement for the batch
-            db.exec(sa.insert(NotificationDelivery), params=new_deliveries)
+            made = _insert_deliveries(db, new_deliveries, {
+                "next_attempt_at": now, "status": DeliveryStatus.PENDING, "attempts": 0,
+                "lease_until": now + self.settings.lease})
+            notifications = {n.id: n for n in fanned_out}
+            by_id = {d.id: d for owned in devices.values() for d in owned}
+            for delivery_id, notification_id, device_id in made:
+                notification = notifications[notification_id]
+                fresh.append(self._send(delivery_id, 0, notification, by_id[device_id],
+                                        accounts, patients))
         _write(db, Notification, fanned_out, {"attempts": 1, "lease_until": None})
         db.commit()
         for account_id, told in by_mail.items():
-            self._mail(db, recipients[account_id], told, now, counts)
+            self._mail(db, accounts[account_id], told, now, counts)
+        return sorted(fresh, key=lambda send: send.id)
 
     def _mail(self, db: Session, recipient: Account, told: list[Notification], now: datetime,
               counts: Counts) -> None:
@@ -367,87 +378,115 @@ class Relay:
 
     # -- delivery ------------------------------------------------------------------------
 
-    def _prepare(self, db: Session, now: datetime, counts: Counts) -> _Batch | None:
-        """One batch: claimed in one transaction, checked and encrypted here, then handed
-        to the transport that sends it concurrently (a bounded number at a time per push
-        service, on kept-alive connections); None when nothing is due. ``_finish`` writes
-        its outcomes in one transaction. A worker killed before that commit leaves leases
-        that expire: the batch is sent again (at least once; the service worker shows each
-        id once)."""
-        ids = claim(db, NotificationDelivery,
-                    [NotificationDelivery.status == DeliveryStatus.PENDING,
-                     col(NotificationDelivery.next_attempt_at) <= now],
-                    now, self.settings.batch, self.settings.lease)
-        if not ids:
+    def _prepare(self, db: Session, now: datetime, counts: Counts,
+                 fresh: list[_Send]) -> _Batch | None:
+        """One batch: the deliveries the fan-out just made, and due ones claimed to make up
+        a batch (retries, or those a dead worker left), checked and encrypted here, then
+        handed to the transport that sends it concurrently (a bounded number at a time per
+        push service, on kept-alive connections); None when nothing is due. ``_finish``
+        writes its outcomes in one transaction. A worker killed before that commit leaves
+        leases that expire: the batch is sent again (at least once; the service worker
+        shows each id once)."""
+        sends = fresh
+        if len(sends) < self.settings.batch:
+            sends = sends + self._claimed(db, now, self.settings.batch - len(sends))
+        if not sends:
             return None
-        policy.forget()
-        batch = list(db.exec(select(NotificationDelivery).where(
-            col(NotificationDelivery.id).in_(ids)).order_by(col(NotificationDelivery.id))))
-        notifications = {n.id: n for n in db.exec(select(Notification).where(
-            col(Notification.id).in_({d.notification_id for d in batch})))}
-        devices = {s.id: s for s in db.exec(select(PushSubscription).where(
-            col(PushSubscription.id).in_({d.subscription_id for d in batch})))}
-        patients = self._carnets(db, notifications.values())
-        accounts = {a.id: a for a in db.exec(select(Account).where(col(Account.id).in_(
-            {n.account_id for n in notifications.values()}
-            | {p.account_id for p in patients.values()})))}
-        self._decide(db, notifications.values(), accounts, patients)
-        sends: list[_Send] = []
-        for delivery in batch:
-            notification = notifications[delivery.notification_id]
-            device = devices.get(delivery.subscription_id)
-            recipient = accounts.get(notification.account_id)
-            reason = ""
-            if device is None or notification.status == DeliveryStatus.DROPPED:
-                reason = "device removed or notification dropped"
-            elif payloads.expired(notification, now) or not self._allowed(
-                    db, notification, recipient, patients):
-                reason = "no longer allowed or expired"
-                self._drop(notification, reason)
-                db.add(notification)
-            if reason:
-                self._settle(delivery, DeliveryStatus.DROPPED, reason)
-                db.add(delivery)
+        going: list[_Send] = []
+        for send in sends:
+            if send.outcome:  # dropped by the checks
                 counts.dropped += 1
                 continue
-            carnet = patients.get(notification.patient_id)
-            owner = accounts.get(carnet.account_id) if carnet is not None else None
+            notification, device = send.notification, send.device
             try:
-                body = payloads.build(notification, recipient, owner, payloads.topic(
+                body = payloads.build(notification, send.recipient, send.owner, payloads.topic(
                     notification, self.settings.topic_secret))
             except payloads.PayloadTooLarge:
-                self._settle(delivery, DeliveryStatus.FAILED, "payload too large")
-                db.add(delivery)
+                self._settle(send, DeliveryStatus.FAILED, "payload too large")
                 counts.failed += 1
                 log.warning("push: notification %s is too large to send", notification.id)
                 continue
-            host = urlsplit(device.endpoint).netloc
-            paused = self.paused.get(host)
+            paused = self.paused.get(send.host)
             if paused is not None and paused > now:  # the service asked us to wait
-                delivery.next_attempt_at = paused + timedelta(seconds=self.rng.uniform(0, 1))
-                delivery.lease_until = None
-                db.add(delivery)
+                send.outcome = {"lease_until": None, "next_attempt_at": paused + timedelta(
+                    seconds=self.rng.uniform(0, 1))}
                 counts.retried += 1
                 continue
-            set_committed_value(delivery, "attempts", delivery.attempts + 1)  # written below
-            send = _Send(delivery, notification, device, host)
+            send.attempts += 1  # written below, before the message goes
             try:
                 send.message = self._message(notification, device, body, now)
             except (VapidException, endpoints.Refused,
                     endpoints.Unresolved) as error:  # not sent; ``_outcome`` says what next
                 send.error = error
-            sends.append(send)
-        if sends:
-            table = NotificationDelivery.__table__  # already counted in the objects above
-            db.connection().execute(sa.update(table).where(table.c.id.in_(
-                [send.delivery.id for send in sends])).values(attempts=table.c.attempts + 1))
-        deliveries.settle(db, notifications.keys())  # those dropped or failed here
+            going.append(send)
+        table = NotificationDelivery.__table__
+        if going:
+            db.connection().execute(sa.update(table).where(ids_in(
+                db, table.c.id, [send.id for send in going])).values(
+                attempts=table.c.attempts + 1))
+        _write_outcomes(db, [send for send in sends if send.outcome])
+        deliveries.settle(db, {send.notification.id for send in sends if send.outcome})
         db.commit()  # no transaction stays open while we wait for push services
-        messages = [send.message for send in sends if send.message is not None]
+        messages = [send.message for send in going if send.message is not None]
         if self.transport is None and messages:
             self.transport = Transport(self.settings.concurrency, self.settings.per_service,
                                        self.settings.timeout)
-        return _Batch(sends, self.transport.send(messages) if messages else None)
+        return _Batch(going, self.transport.send(messages) if messages else None)
+
+    def _claimed(self, db: Session, now: datetime, limit: int) -> list[_Send]:
+        """Up to ``limit`` due deliveries made earlier, claimed and checked again: the
+        recipient may have lost access, the notification or the device may be gone."""
+        ids = claim(db, NotificationDelivery,
+                    [NotificationDelivery.status == DeliveryStatus.PENDING,
+                     col(NotificationDelivery.next_attempt_at) <= now],
+                    now, limit, self.settings.lease)
+        if not ids:
+            return []
+        policy.forget()
+        table = NotificationDelivery.__table__
+        rows = db.connection().execute(sa.select(
+            table.c.id, table.c.notification_id, table.c.subscription_id, table.c.attempts)
+            .where(ids_in(db, table.c.id, ids)).order_by(table.c.id)).all()
+        notifications = {n.id: n for n in db.exec(select(Notification).where(ids_in(
+            db, col(Notification.id), {row.notification_id for row in rows})))}
+        devices = {s.id: s for s in db.exec(select(PushSubscription).where(ids_in(
+            db, col(PushSubscription.id), {row.subscription_id for row in rows})))}
+        patients = self._carnets(db, notifications.values())
+        accounts = self._accounts(db, {n.account_id for n in notifications.values()},
+                                  patients)
+        self._decide(db, notifications.values(), accounts, patients)
+        sends = []
+        for row in rows:
+            notification = notifications[row.notification_id]
+            device = devices.get(row.subscription_id)
+            send = self._send(row.id, row.attempts, notification, device, accounts, patients)
+            if device is None or notification.status == DeliveryStatus.DROPPED:
+                self._settle(send, DeliveryStatus.DROPPED,
+                             "device removed or notification dropped")
+            elif payloads.expired(notification, now) or not self._allowed(
+                    db, notification, send.recipient, patients):
+                self._settle(send, DeliveryStatus.DROPPED, "no longer allowed or expired")
+                self._drop(notification, "no longer allowed or expired")
+                db.add(notification)
+            sends.append(send)
+        return sends
+
+    @staticmethod
+    def _send(delivery_id: int, attempts: int, notification: Notification,
+              device: PushSubscription | None, accounts: dict[int, Account],
+              patients: dict[int, Patient]) -> _Send:
+        carnet = patients.get(notification.patient_id)
+        return _Send(delivery_id, attempts, notification, device,
+                     urlsplit(device.endpoint).netloc if device is not None else "",
+                     accounts.get(notification.account_id),
+                     accounts.get(carnet.account_id) if carnet is not None else None)
+
+    @staticmethod
+    def _accounts(db: Session, people: set[int], patients: dict[int, Patient]
+                  ) -> dict[int, Account]:
+        """The recipients and the owners of the carnets, in one query."""
+        return {a.id: a for a in db.exec(select(Account).where(ids_in(
+            db, col(Account.id), people | {p.account_id for p in patients.values()})))}
 
     def _message(self, notification: Notification, device: PushSubscription, body: bytes,
                  now: datetime) -> Message:
@@ -467,10 +506,11 @@ class Relay:
         if batch.sending is not None:
             batch.sending.result()
         for send in sends:
-            self._outcome(db, send, now, counts)
-        # Most outcomes of a batch are alike ("sent", now): one UPDATE for each kind of
-        # outcome, not one per delivery (psycopg sends an executemany row by row).
-        _write_grouped(db, [send.delivery for send in sends], OUTCOME)
+            self._outcome(send, now, counts)
+        _write_outcomes(db, sends)
+        reached = {send.device.id: send.device for send in sends if send.sent}
+        if reached:
+            _write(db, PushSubscription, list(reached.values()), {"last_success_at": now})
         for device in {send.device.id: send.device for send in sends if send.gone}.values():
             forget(db, device, "device gone")  # once per device, after every outcome
         deliveries.settle(db, {send.notification.id for send in sends})
@@ -496,41 +536,39 @@ class Relay:
             headers["Topic"] = topic
         return headers
 
-    def _outcome(self, db: Session, send: _Send, now: datetime, counts: Counts) -> None:
-        delivery, notification, device = send.delivery, send.notification, send.device
+    def _outcome(self, send: _Send, now: datetime, counts: Counts) -> None:
+        """What the answer (or its absence) means for the delivery: ``send.outcome``."""
+        notification, device = send.notification, send.device
         error = send.error if send.message is None else send.message.error
         if isinstance(error, endpoints.Unresolved):
-            self._retry(delivery, now, None, "host name not resolved", counts)
+            self._retry(send, now, None, "host name not resolved", counts)
         elif isinstance(error, endpoints.Refused | aiohttp.InvalidURL | VapidException):
             # Not allowed now, its name resolves to an internal address, or not a URL one can
             # sign for or send to: never called, and no retry will change it.
-            self._settle(delivery, DeliveryStatus.FAILED, "endpoint refused")
+            self._settle(send, DeliveryStatus.FAILED, "endpoint refused")
             counts.failed += 1
             # The log withholds exceptions' messages (app.logs): a refusal's names a host
             # and an address, which the operator needs; the others could quote the endpoint.
             why = str(error) if isinstance(error, endpoints.Refused) else type(error).__name__
             log.warning("push: delivery %s of notification %s not sent: %s",
-                        delivery.id, notification.id, why)
+                        send.id, notification.id, why)
         elif isinstance(error, Unreachable):
-            self._retry(delivery, now, None, error.reason, counts)
+            self._retry(send, now, None, error.reason, counts)
         elif isinstance(error, WebPushException):
             # The stored keys cannot be encrypted for: no retry will make them better.
-            self._settle(delivery, DeliveryStatus.FAILED, "unusable keys")
+            self._settle(send, DeliveryStatus.FAILED, "unusable keys")
             counts.failed += 1
         elif error is not None:
             raise error
         else:
             answer = send.message.answer
             status = answer.status
-            delivery.response_status = status
             if 200 <= status < 300:
-                self._settle(delivery, DeliveryStatus.SENT, "")
-                delivery.sent_at = now
-                device.last_success_at = now
-                db.add(device)
+                self._settle(send, DeliveryStatus.SENT, "")
+                send.outcome["sent_at"] = now
                 counts.sent += 1
             elif status in GONE:
-                self._settle(delivery, DeliveryStatus.DROPPED, f"HTTP {status}: device gone")
+                self._settle(send, DeliveryStatus.DROPPED, f"HTTP {status}: device gone")
                 send.gone = True
                 counts.gone += 1
             elif status == 429 or status >= 500 or status == 408:
@@ -539,44 +577,41 @@ class Relay:
                     # Slow down that push service only, for every delivery to it.
                     until = now + timedelta(seconds=min(self.settings.max_retry_after, asked))
                     self.paused[send.host] = max(until, self.paused.get(send.host, until))
-                self._retry(delivery, now, asked, f"HTTP {status}", counts)
+                self._retry(send, now, asked, f"HTTP {status}", counts)
             else:
                 # 400, 403 (a VAPID problem), 413 and any other refusal, and a redirect
                 # (never followed: its Location could be any address): logged, not retried.
-                self._settle(delivery, DeliveryStatus.FAILED, f"HTTP {status}")
+                self._settle(send, DeliveryStatus.FAILED, f"HTTP {status}")
                 counts.failed += 1
                 log.warning("push: delivery %s of notification %s refused by %s: HTTP %s",
-                            delivery.id, notification.id, urlsplit(device.endpoint).hostname,
+                            send.id, notification.id, urlsplit(device.endpoint).hostname,
                             status)
-        db.add(delivery)
+            send.outcome["response_status"] = status
 
     def backoff(self, attempts: int) -> float:
         """Exponential backoff with jitter: within [d/2, d] for d = base × 2^(attempts-1)."""
         delay = min(self.settings.max_delay, self.settings.base_delay * 2 ** (attempts - 1))
         return delay / 2 + self.rng.uniform(0, delay / 2)
 
-    def _retry(self, delivery: NotificationDelivery, now: datetime, asked: float | None,
-               reason: str, counts: Counts) -> None:
-        if delivery.attempts >= self.settings.max_attempts:
-            self._settle(delivery, DeliveryStatus.FAILED, f"{reason}, gave up")
+    def _retry(self, send: _Send, now: datetime, asked: float | None, reason: str,
+               counts: Counts) -> None:
+        if send.attempts >= self.settings.max_attempts:
+            self._settle(send, DeliveryStatus.FAILED, f"{reason}, gave up")
             counts.failed += 1
             log.warning("push: delivery %s given up after %s attempts (%s)",
-                        delivery.id, delivery.attempts, reason)
+                        send.id, send.attempts, reason)
             return
-        delay = self.backoff(delivery.attempts)
+        delay = self.backoff(send.attempts)
         if asked is not None:
             # The push service said when: never sooner, never absurdly later.
             delay = min(self.settings.max_retry_after, asked) + self.rng.uniform(0, 1)
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
-        delivery.lease_until = None
-        delivery.last_error = reason
+        send.outcome = {"next_attempt_at": now + timedelta(seconds=delay), "lease_until": None,
+                        "last_error": reason}
         counts.retried += 1
 
     @staticmethod
-    def _settle(delivery: NotificationDelivery, status: DeliveryStatus, error: str) -> None:
-        delivery.status = status
-        delivery.last_error = error
-        delivery.lease_until = None
+    def _settle(send: _Send, status: DeliveryStatus, error: str) -> None:
+        send.outcome = {"status": status, "last_error": error, "lease_until": None}
 
 
 @dataclass
@@ -585,31 +620,49 @@ class _Batch:
     sending: Future | None  # done when every message has its answer
 
 
-OUTCOME = ("status", "last_error", "lease_until", "next_attempt_at", "response_status",
-           "sent_at")
-
-
 def _write(db: Session, model, rows: list, values: dict) -> None:
     """Give ``rows`` the same ``values``: one UPDATE, and the objects agree without being
     written again."""
     if not rows:
         return
     table = model.__table__  # Core: the ORM's bulk UPDATE costs more than the statement
-    db.connection().execute(sa.update(table).where(table.c.id.in_([row.id for row in rows]))
+    db.connection().execute(sa.update(table).where(ids_in(db, table.c.id, [row.id for row in rows]))
                             .values(**values))
     for row in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
 
-def _write_grouped(db: Session, rows: list, names: tuple[str, ...]) -> None:
-    """Write the attributes ``names`` of ``rows`` as they are in memory, one UPDATE per
-    distinct set of values."""
-    groups: dict[tuple, list] = {}
-    for row in rows:
-        groups.setdefault(tuple(getattr(row, name) for name in names), []).append(row)
-    for values, alike in groups.items():
-        _write(db, type(alike[0]), alike, dict(zip(names, values, strict=True)))
+def _insert_deliveries(db: Session, pairs: list[tuple[int, int]], values: dict) -> list:
+    """A delivery for each (notification id, device id) in ``pairs``, all with ``values``;
+    (id, notification id, device id) of each. One statement: on PostgreSQL an INSERT from
+    two arrays (a many-rows VALUES is a new query text of its own each time, which psycopg
+    parses anew: a tenth of a worker's time)."""
+    table = NotificationDelivery.__table__
+    made = (table.c.id, table.c.notification_id, table.c.subscription_id)
+    if db.get_bind().dialect.name != "postgresql":
+        return db.connection().execute(sa.insert(table).returning(*made), [
+            {"notification_id": n, "subscription_id": s, **values} for n, s in pairs]).all()
+    rows = sa.func.unnest(integers(n for n, _ in pairs), integers(s for _, s in pairs)
+                          ).table_valued("notification_id", "subscription_id").render_derived()
+    chosen = sa.select(rows.c.notification_id, rows.c.subscription_id,
+                       *(sa.literal(value, table.c[name].type) for name, value in values.items()))
+    return db.connection().execute(sa.insert(table).from_select(
+        ["notification_id", "subscription_id", *values], chosen).returning(*made)).all()
+
+
+def _write_outcomes(db: Session, sends: list[_Send]) -> None:
+    """Write each delivery's outcome: one UPDATE per distinct outcome (most of a batch's
+    are alike: "sent", now), not one per delivery (psycopg sends an executemany row by
+    row)."""
+    groups: dict[tuple, list[int]] = {}
+    for send in sends:
+        groups.setdefault(tuple(sorted(send.outcome.items(), key=lambda item: item[0])),
+                          []).append(send.id)
+    table = NotificationDelivery.__table__
+    for values, ids in groups.items():
+        db.connection().execute(sa.update(table).where(ids_in(db, table.c.id, ids))
+                                .values(**dict(values)))
 
 
 def stop_on_signals() -> threading.Event:

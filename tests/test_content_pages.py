@@ -258,9 +258,12 @@ def test_a_page_that_does_not_exist_is_404(signed_in):
 
 def test_the_demo_pages_are_published_with_both_approvals(db, demo):
     pages = db.exec(select(ContentPage)).all()
-    assert {(p.language, p.status) for p in pages} == {("fr", ContentStatus.PUBLISHED),
-                                                       ("en", ContentStatus.PUBLISHED)}
-    assert len(pages) == 8
+    assert {(p.language, p.status) for p in pages} == {
+        ("fr", ContentStatus.PUBLISHED), ("en", ContentStatus.PUBLISHED),
+        ("ar", ContentStatus.PUBLISHED)}
+    assert len(pages) == 8 + 3 * 9  # 4 pages in French and English, 9 zones in three languages
+    assert {p.source_id is None for p in pages if p.language == "fr"} == {True}
+    assert all(p.source_id is not None for p in pages if p.language != "fr")
     for page in pages:
         steps = workflow.history(db, page)
         assert [s.review.action for s in steps][-1] == ReviewAction.PUBLISH

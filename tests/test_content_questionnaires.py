@@ -74,7 +74,7 @@ def test_a_new_version_is_a_draft_copied_from_the_published_one(db, demo, signed
     published = _published(db)
     draft = _new_draft(db, francoise)
     assert (draft.status, draft.version, draft.author_id) == (
-        ContentStatus.DRAFT, 2, persona(db, "francoise").id)
+        ContentStatus.DRAFT, published.version + 1, persona(db, "francoise").id)
     assert draft.definition == published.definition
     assert _new_draft(db, signed_in("odile")).id == draft.id  # one draft at a time
 
@@ -91,17 +91,25 @@ def test_francoise_adds_an_item_and_a_rule_seen_in_the_preview_and_the_changes(
         "key": "pulse", "kind": "number", "label": "Mon pouls au repos", "unit": "bpm",
         "min": 30, "max": 200, "step": 1, "required": True}
     assert row.definition["rules"][-1]["value"] == 120
+    assert "zone" not in row.definition["rules"][-1]  # amber, said by nothing
+    form = _text(francoise.get(_url(draft, "/rules/pulse_high/edit")))
+    assert '<option value="amber" selected>Amber zone: Call your nurse or your doctor' in form
+    assert francoise.post(_url(draft, "/rules/pulse_high/edit"),
+                          **{**PULSE_HIGH, "zone": "red"}).status_code == 303
+    assert _get(db, draft).definition["rules"][-1]["zone"] == "red"
+    assert francoise.post(_url(draft, "/rules/pulse_high/edit"),
+                          **{**PULSE_HIGH, "zone": "purple"}).status_code == 400
     page = _text(francoise.get(_url(draft)))
     preview = page.split('class="phone-preview')[1].split("</section>")[0]
     assert 'name="answer-pulse"' in preview and "Mon pouls au repos (bpm)" in preview
     changes = _words(page.split('id="changes-heading"')[1].split("</section>")[0])
-    assert "Compared with version 1 (Published)" in changes
+    assert "Compared with version 2 (Published)" in changes
     english = db.exec(select(Questionnaire).where(
         Questionnaire.code == "heart_failure", Questionnaire.language == "en")).first()
     chosen = francoise.get(f"/authoring/questionnaires/{draft.id}?against={english.id}"
                            ).get_data(as_text=True)
-    assert f'<option value="{english.id}" selected>EN, version 1' in chosen
-    assert "Compared with the English version 1." in chosen
+    assert f'<option value="{english.id}" selected>EN, version 2' in chosen
+    assert "Compared with the English version 2." in chosen
     assert "Added: Mon pouls au repos (pulse)" in changes
     assert "Added: Pouls rapide (plus de 120) (pulse_high)" in changes
 
@@ -183,7 +191,7 @@ def test_once_published_the_new_version_is_what_jeanne_answers_next(
     assert 'name="answer-pulse"' in form
     earlier = db.exec(select(SymptomReport).where(SymptomReport.patient_id == jeanne_id)
                       .order_by(col(SymptomReport.reported_at).desc())).first()
-    assert _get(db, db.get(Questionnaire, earlier.questionnaire_id)).version == 1
+    assert _get(db, db.get(Questionnaire, earlier.questionnaire_id)).version == 2
     reports = _text(jeanne.get(f"/carnet/{jeanne_id}/symptoms"))
     assert "My weight this morning" in reports or "Mon poids ce matin" in reports
     assert "Mon pouls au repos" not in reports
@@ -225,7 +233,7 @@ def test_an_english_translation_changes_only_its_words(db, demo, signed_in):
     _review(signed_in, draft)
     answer = francoise.post(_url(draft, "/translate"))
     english = db.get(Questionnaire, int(answer.location.rsplit("/", 1)[1]))
-    assert (english.language, english.version, english.source_id) == ("en", 2, draft.id)
+    assert (english.language, english.version, english.source_id) == ("en", 3, draft.id)
     assert english.definition["items"][0]["label"] == "My weight this morning"
     before = stored(db, TABLES)
     refused = francoise.post(_url(english, "/items/weight/edit"), label="My weight", min="40")
@@ -237,7 +245,7 @@ def test_an_english_translation_changes_only_its_words(db, demo, signed_in):
 
 
 def test_an_arabic_translation_starts_from_the_arabic_words_it_had(db, demo, signed_in):
-    """Version 2 in French: its Arabic draft takes the Arabic words of version 1 where the
+    """Version 3 in French: its Arabic draft takes the Arabic words of version 2 where the
     questions are the same; the page offers it beside English."""
     francoise = signed_in("francoise")
     draft = _new_draft(db, francoise)
@@ -245,7 +253,7 @@ def test_an_arabic_translation_starts_from_the_arabic_words_it_had(db, demo, sig
     assert 'name="language" value="ar"' in _text(francoise.get(_url(draft)))
     answer = francoise.post(_url(draft, "/translate"), language="ar")
     arabic = db.get(Questionnaire, int(answer.location.rsplit("/", 1)[1]))
-    assert (arabic.language, arabic.version, arabic.source_id) == ("ar", 2, draft.id)
+    assert (arabic.language, arabic.version, arabic.source_id) == ("ar", 3, draft.id)
     assert arabic.definition["items"][0]["label"] == "وزني هذا الصباح"
 
 

@@ -102,10 +102,13 @@ def _rule(data, key):
      'the change ("change") must be a number other'),
     (lambda d: d["rules"].append({"key": "a", "kind": "answer", "item": "weight",
                                   "value": True, "label": "A"}),
-     'rule 3 ("a"): an answer rule needs a yes/no or a choice item'),
+     'rule 4 ("a"): an answer rule needs a yes/no or a choice item'),
     (lambda d: d["rules"].append({"key": "a", "kind": "answer", "item": "ankles",
                                   "value": "oui", "label": "A"}),
      'the answer ("value") must be yes or no (true or false) for a yes/no item'),
+    (lambda d: _rule(d, "weight_gain").update(zone="orange"),
+     'rule 2 ("weight_gain"): the zone ("zone") must be "amber" (call the care team today) or '
+     '"red" (call 15 now)'),
     (lambda d: _rule(d, "weight_gain").update(key="breathless_high"),
      'rule 2 ("breathless_high"): two rules have the key "breathless_high"'),
 ])
@@ -151,40 +154,48 @@ def test_a_translation_may_change_only_the_words(tmp_path):
         read_directory(folder)
 
 
-def _copd_version_2(tmp_path: Path) -> Path:
+def test_a_translation_keeps_the_zones_of_the_rules(tmp_path):
+    folder = _copy_seeds(tmp_path)
+    _rewrite(folder / "copd.ar.json", lambda d: _rule(d, "spo2_low").update(zone="amber"))
+    with pytest.raises(QuestionnaireError, match="copd.ar.json: differs from copd.fr.json"):
+        read_directory(folder)
+
+
+def _copd_version_3(tmp_path: Path) -> Path:
+    """The French COPD questionnaire one version past the seeds' (2), its translations not."""
     folder = _copy_seeds(tmp_path)
     _rewrite(folder / "copd.fr.json", lambda d: (
-        d.update(version=2), _item(d, "spo2").update(help="Au repos, une minute.")))
+        d.update(version=3), _item(d, "spo2").update(help="Au repos, une minute.")))
     return folder
 
 
 def test_a_translation_may_lag_behind_its_french_source(engine, db, demo, tmp_path):
-    folder = _copd_version_2(tmp_path)
+    folder = _copd_version_3(tmp_path)
     with Session(engine) as session:
         load_questionnaires(session, folder)
         session.commit()
     (english,) = _rows(db, "copd", "en")
     assert (english.version, english.outdated, english.status) == (
-        1, True, ContentStatus.PUBLISHED)
+        2, True, ContentStatus.PUBLISHED)
 
 
 def test_a_lagging_translation_must_match_the_french_version_it_translates(
     engine, db, demo, tmp_path
 ):
-    folder = _copd_version_2(tmp_path)
+    folder = _copd_version_3(tmp_path)
     _rewrite(folder / "copd.en.json", lambda d: _rule(d, "fever").update(value=38))
     with Session(engine) as session:
         session.delete(_rows(session, "copd", "en")[0])  # as if never loaded
         session.flush()
         with pytest.raises(QuestionnaireError,
-                           match="copd.en.json: differs from copd.fr.json version 1"):
+                           match="copd.en.json: differs from copd.fr.json version 2"):
             load_questionnaires(session, folder)
 
 
 def test_a_translation_needs_its_french_source(tmp_path):
     folder = _copy_seeds(tmp_path)
-    _rewrite(folder / "copd.en.json", lambda d: d.update(version=2))
-    with pytest.raises(QuestionnaireError, match="copd.en.json: no French source at version 2"):
+    _rewrite(folder / "copd.en.json", lambda d: d.update(version=3))
+    with pytest.raises(QuestionnaireError, match="copd.en.json: no French source at version 3"):
         read_directory(folder)
 
 
@@ -210,8 +221,8 @@ def test_a_published_version_is_never_changed_in_place(engine, db, demo, tmp_pat
              lambda d: _item(d, "weight").update(label="Mon poids"))
     with Session(engine) as session, pytest.raises(
         QuestionnaireError,
-        match="heart_failure.fr.json: version 1 is already published and cannot change; "
-              "give the changed questionnaire version 2",
+        match="heart_failure.fr.json: version 2 is already published and cannot change; "
+              "give the changed questionnaire version 3",
     ):
         load_questionnaires(session, folder)
     assert _item(_rows(db)[0].definition, "weight")["label"] == "Mon poids ce matin"
@@ -220,12 +231,12 @@ def test_a_published_version_is_never_changed_in_place(engine, db, demo, tmp_pat
 def test_a_new_version_is_published_and_retires_the_previous_one(engine, db, demo, tmp_path):
     folder = _copy_seeds(tmp_path)
     _rewrite(folder / "heart_failure.fr.json", lambda d: (
-        d.update(version=2), _item(d, "weight").update(label="Mon poids")))
+        d.update(version=3), _item(d, "weight").update(label="Mon poids")))
     with Session(engine) as session:
         added = [(r.code, r.language, r.version)
                  for r, what in load_questionnaires(session, folder) if what == "added"]
         session.commit()
-    assert added == [("heart_failure", "fr", 2)]
+    assert added == [("heart_failure", "fr", 3)]
     old, new = _rows(db)
     assert (old.status, new.status) == (ContentStatus.RETIRED, ContentStatus.PUBLISHED)
     assert old.retired_at is not None and old.definition != new.definition
@@ -236,23 +247,23 @@ def test_a_new_version_is_published_and_retires_the_previous_one(engine, db, dem
 def test_an_older_version_than_the_published_one_is_refused(engine, db, demo, tmp_path):
     folder = _copy_seeds(tmp_path)
     for name in ("heart_failure.fr.json", "heart_failure.en.json"):
-        _rewrite(folder / name, lambda d: d.update(version=2))
+        _rewrite(folder / name, lambda d: d.update(version=3))
     with Session(engine) as session:
         load_questionnaires(session, folder)
         session.commit()
     with Session(engine) as session, pytest.raises(
-            QuestionnaireError, match="version 1 is older than version 2"):
+            QuestionnaireError, match="version 2 is older than version 3"):
         load_questionnaires(session)
 
 
 def test_nothing_is_written_when_one_file_is_broken(engine, db, demo, tmp_path):
     folder = _copy_seeds(tmp_path)
-    _rewrite(folder / "heart_failure.fr.json", lambda d: d.update(version=2))
-    _rewrite(folder / "heart_failure.en.json", lambda d: d.update(version=2))
+    _rewrite(folder / "heart_failure.fr.json", lambda d: d.update(version=3))
+    _rewrite(folder / "heart_failure.en.json", lambda d: d.update(version=3))
     _rewrite(folder / "copd.fr.json", lambda d: d.pop("title"))
     with Session(engine) as session, pytest.raises(QuestionnaireError, match="copd.fr.json"):
         load_questionnaires(session, folder)
-    assert [row.version for row in _rows(db)] == [1]
+    assert [row.version for row in _rows(db)] == [2]
 
 
 def test_every_demo_report_answers_its_questionnaire(db, demo):
@@ -276,7 +287,7 @@ def test_the_command_publishes_the_questionnaires_once(tmp_path):
     runner = create_app({"DATABASE_URL": url, "TESTING": True}).test_cli_runner()
     first = runner.invoke(args=["symptoms", "load"])
     assert first.exit_code == 0, first.output
-    assert "heart_failure.fr version 1: added" in first.output
+    assert "heart_failure.fr version 2: added" in first.output
     assert first.output.count(": added") == 12
     again = runner.invoke(args=["symptoms", "load"])
     assert again.output.count(": unchanged") == 12

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.symptoms.questionnaires import read_directory
-from app.symptoms.rules import Earlier, fired_rules, fires, trend_days
+from app.symptoms.rules import Earlier, fired_rules, fires, trend_days, zone_of, zone_of_report
 
 NOW = datetime(2025, 3, 14, 8, 15, tzinfo=UTC)
 DEFINITIONS = {(q.code, q.language): q.definition for q in read_directory()}
@@ -23,6 +23,10 @@ def _fired(code: str, answers: dict, earlier=()) -> list[str]:
     ("heart_failure", "breathlessness", 6, "breathless_high", False),
     ("heart_failure", "breathlessness", 7, "breathless_high", True),
     ("heart_failure", "breathlessness", 8, "breathless_high", True),
+    # breathless at rest: >= 9 (heart failure, the red zone)
+    ("heart_failure", "breathlessness", 8, "breathless_rest", False),
+    ("heart_failure", "breathlessness", 9, "breathless_rest", True),
+    ("heart_failure", "breathlessness", 10, "breathless_rest", True),
     ("copd", "breathlessness", 6, "breathless_high", False),
     ("copd", "breathlessness", 7, "breathless_high", True),
     ("copd", "breathlessness", 8, "breathless_high", True),
@@ -103,9 +107,28 @@ def test_a_fall_rule_fires_on_a_loss():
 
 
 def test_what_a_report_stores_of_a_fired_rule():
-    assert fired_rules(DEFINITIONS["heart_failure", "en"], {"breathlessness": 9}, NOW) == [
+    assert fired_rules(DEFINITIONS["heart_failure", "en"], {"breathlessness": 8}, NOW) == [
         {"key": "breathless_high", "kind": "threshold", "item": "breathlessness",
-         "label": "Severe breathlessness (7 or more out of 10)"}]
+         "label": "Severe breathlessness (7 or more out of 10)", "zone": "amber"}]
+
+
+@pytest.mark.parametrize(("answers", "before", "zone"), [
+    ({"weight": 72.0, "breathlessness": 2}, 71.0, "green"),  # +1 kg: nothing fires
+    ({"weight": 73.4, "breathlessness": 2}, 71.0, "amber"),  # +2.4 kg in 3 days
+    ({"weight": 71.0, "breathlessness": 8}, 71.0, "amber"),  # breathless, not at rest
+    ({"weight": 73.4, "breathlessness": 9}, 71.0, "red"),  # at rest: the worst zone wins
+])
+def test_a_report_is_in_the_zone_of_the_worst_rule_it_fires(answers, before, zone):
+    fired = fired_rules(DEFINITIONS["heart_failure", "fr"], answers, NOW,
+                        _diary((timedelta(days=3), before)))
+    assert zone_of_report(fired) == zone
+
+
+def test_a_rule_without_a_zone_means_amber_and_so_does_an_older_report():
+    copd = DEFINITIONS["copd", "fr"]
+    assert [zone_of(rule) for rule in copd["rules"]] == ["amber", "red", "amber"]
+    assert zone_of_report([{"key": "weight_gain", "label": "…"}]) == "amber"  # kept before
+    assert zone_of_report([]) == "green"
 
 
 def test_translations_fire_the_same_rules():

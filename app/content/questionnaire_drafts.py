@@ -46,9 +46,9 @@ ITEM_FIELDS = {
     "text": ("label", "help", "max_length"),
 }
 RULE_FIELDS = {
-    "threshold": ("item", "label", "op", "value"),
-    "trend": ("item", "label", "change", "days"),
-    "answer": ("item", "label", "value"),
+    "threshold": ("item", "label", "op", "value", "zone"),
+    "trend": ("item", "label", "change", "days", "zone"),
+    "answer": ("item", "label", "value", "zone"),
 }
 # What a translator may change (the checker refuses a translation that changes more).
 WORDS = ("label", "help", "min_label", "max_label", "unit", "choices")

@@ -35,7 +35,7 @@ class Text(NamedTuple):
 
 
 class Page(NamedTuple):
-    """A page published ``days`` ago, in French and in English."""
+    """A page published ``days`` ago, in French and in English (and Arabic, for some)."""
 
     slug: str
     conditions: tuple[Condition, ...]
@@ -44,6 +44,7 @@ class Page(NamedTuple):
     days: int
     fr: Text
     en: Text
+    ar: Text | None = None
 
 
 AUTHOR, PROFESSIONAL, EDITOR = "petit", "lefevre", "lambert"
@@ -246,15 +247,17 @@ where I am.
 )
 
 
-def load_pages(db: Session, accounts: dict[str, Account],
-               at: Callable[[Ago], datetime]) -> None:
-    """Every page, French then English, published with its review."""
+def load_pages(db: Session, accounts: dict[str, Account], at: Callable[[Ago], datetime],
+               pages: tuple[Page, ...] = PAGES) -> None:
+    """Every page, French then its translations, published with its review."""
     rows: list[tuple[ContentPage, datetime]] = []
-    for language in ("fr", "en"):
-        sources = {page.slug: page.id for page, _when in rows}
-        for spec in PAGES:
+    for language in ("fr", "en", "ar"):
+        sources = {page.slug: page.id for page, _when in rows if page.language == "fr"}
+        for spec in pages:
             published = at(Ago(spec.days, "11:00"))
             text = getattr(spec, language)
+            if text is None:
+                continue
             page = ContentPage(
                 slug=spec.slug, language=language, version=1, status=ContentStatus.PUBLISHED,
                 title=text.title, body_markdown=text.body, conditions=list(spec.conditions),

@@ -48,7 +48,8 @@ from app.symptoms.reports import content_hash
 from app.types import utcnow
 
 from . import territory_content as content
-from .pages_content import load_pages
+from .action_plans import ACTION_PLANS
+from .pages_content import PAGES, load_pages
 from .territory_content import AfterAlert, Ago, Item, Report, Visit
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -128,7 +129,7 @@ def load_demo(session: Session) -> dict[str, int]:
     _caregivers(demo)
     _access_requests(demo)
     _questionnaires(demo)
-    load_pages(session, demo.accounts, demo.at)
+    load_pages(session, demo.accounts, demo.at, PAGES + ACTION_PLANS)
     for key, outline in content.PLANS.items():
         _plan(demo, demo.patients[key], outline)
     for key, visits in content.APPOINTMENTS.items():

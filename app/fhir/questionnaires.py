@@ -33,7 +33,8 @@ TYPES = {"number": "decimal", "yes_no": "boolean", "choice": "choice", "text": "
 KINDS = {"decimal": "number", "boolean": "yes_no", "choice": "choice", "text": "text",
          "string": "text"}
 RULE_FIELDS = {"key": "valueString", "kind": "valueCode", "item": "valueString",
-               "op": "valueString", "label": "valueString", "days": "valueInteger"}
+               "op": "valueString", "label": "valueString", "days": "valueInteger",
+               "zone": "valueCode"}
 
 
 class ImportFault(ValueError):

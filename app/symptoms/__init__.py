@@ -12,6 +12,11 @@ from .trends import chart_number  # noqa: E402
 for _function in (answer_words, bounds_words, options, chart_number):
     bp.add_app_template_global(_function, f"symptom_{_function.__name__}")
 
+from . import zones  # noqa: E402
+
+bp.add_app_template_global(zones.name, "zone_name")
+bp.add_app_template_global(zones.todo, "zone_todo")
+
 
 @bp.cli.command("load")
 def load_command() -> None:

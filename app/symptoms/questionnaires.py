@@ -51,6 +51,12 @@ _RULE_KEYS = {
     "trend": {"key", "kind", "item", "label", "change", "days"},
     "answer": {"key", "kind", "item", "label", "value"},
 }
+# The zones of a patient's plan of action (``zones``): a rule may say which one it means
+# ("zone"), amber unless it says red; a report is in the worst zone of the rules it fires,
+# green when it fires none.
+GREEN, AMBER, RED = "green", "amber", "red"
+ZONES = (GREEN, AMBER, RED)
+RULE_ZONES = (AMBER, RED)
 # What a translation may not change: everything but the words.
 _WORDS = {"label", "help", "min_label", "max_label", "unit"}
 
@@ -87,6 +93,7 @@ FIELDS = {
     "value": N_('the value ("value")'),
     "change": N_('the change ("change")'),
     "days": N_('the number of days ("days")'),
+    "zone": N_('the zone of the plan of action ("zone")'),
 }
 _RULE_FIELDS = {**FIELDS, "label": N_('the words the professional reads ("label")')}
 _CHOICE_FIELDS = {**FIELDS, "label": N_('the words of the answer ("label")')}
@@ -302,8 +309,11 @@ def _check_rule(check: _Checker, position: int, rule: Any, items: dict[str, dict
         '(e.g. "weight_gain")'))
     if kind is None:
         return
-    check.keys(place, rule, _RULE_KEYS[kind], _RULE_KEYS[kind], _RULE_FIELDS)
+    check.keys(place, rule, _RULE_KEYS[kind] | {"zone"}, _RULE_KEYS[kind], _RULE_FIELDS)
     check.words(place, rule, "label", fields=_RULE_FIELDS)
+    if "zone" in rule and rule["zone"] not in RULE_ZONES:
+        check.fault(place, _('the zone ("zone") must be "amber" (call the care team today) or '
+                             '"red" (call 15 now)'), "zone")
     if "item" not in rule:
         return  # said above
     item = items.get(rule["item"]) if isinstance(rule["item"], str) else None

@@ -314,6 +314,10 @@ class ReportRow:
         return _("Seen by %(name)s on %(date)s at %(time)s", name=name,
                  date=date_text(seen_at, "long"), time=time_text(seen_at))
 
+    def zone(self) -> str:
+        """The zone of the patient's plan of action the report is in."""
+        return rules.zone_of_report(self.report.fired_rules)
+
     def fired(self) -> list[str]:
         """The words of each rule the report fired."""
         labels = {rule["key"]: rule["label"] for rule in self.words.definition["rules"]}

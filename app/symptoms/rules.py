@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .questionnaires import is_number
+from .questionnaires import AMBER, GREEN, RED, is_number
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -69,6 +69,18 @@ def fired_rules(
     """The rules of ``definition`` these answers fire, as stored on the report."""
     earlier = list(earlier)
     return [
-        {key: rule[key] for key in ("key", "kind", "item", "label")}
+        {**{key: rule[key] for key in ("key", "kind", "item", "label")}, "zone": zone_of(rule)}
         for rule in definition["rules"] if fires(rule, answers, reported_at, earlier)
     ]
+
+
+def zone_of(rule: dict) -> str:
+    """The zone a rule means when it fires."""
+    return rule.get("zone") or AMBER
+
+
+def zone_of_report(fired_rules: Iterable[dict]) -> str:
+    """The zone of a report that fired ``fired_rules`` (as stored on it; older reports
+    did not keep the zone: amber)."""
+    zones = {zone_of(rule) for rule in fired_rules}
+    return RED if RED in zones else AMBER if zones else GREEN

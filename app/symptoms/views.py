@@ -1,4 +1,5 @@
-"""The symptom pages: "How do I feel today?", "Sent to your care team", and the reports."""
+"""The symptom pages: "How do I feel today?", "Sent to your care team", the reports, and
+the plan of action that says what to do after one."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from ..carnet.access import carnet_access, open_carnet, record_reads
 from ..carnet.my_day_views import back_to_day
 from ..carnet.validation import InputError
 from ..content import reading
+from ..content.markdown import render_markdown
 from ..db import get_session
 from ..models import AuditAction, Patient, Questionnaire
 from ..paging import cursor, cursor_args
 from ..rendering import render
-from . import bp, reports, trends
+from . import bp, reports, trends, zones
 from .forms import AcknowledgeForm
 
 
@@ -91,8 +93,25 @@ def sent(patient_id: int, report_id: int):
         carnet_access().refuse()
     report, questionnaire = found
     row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
+    # What to do now: the zone of the plan of action this report is in, for its condition.
+    zone = zones.advice(db, questionnaire.condition, row.zone(), reading.reader_language())
     return render("symptoms/sent.html", None, row=row, own=policy.is_owner(g.account, patient),
-                  may_read=policy.can(db, g.account, policy.READ, patient, "symptoms"))
+                  zone=zone, advice=render_markdown(zone.page.body_markdown) if zone.page else "",
+                  may_read=policy.can(db, g.account, policy.READ, patient, "symptoms"),
+                  may_read_plan=policy.can(db, g.account, policy.READ, patient, "plan"))
+
+
+@bp.get("/carnet/<int:patient_id>/action-plan")
+@login_required
+def action_plan(patient_id: int):
+    """The patient's plan of action: for each of their conditions, what to do in the green,
+    amber and red zones, in plain words."""
+    patient = open_carnet(patient_id, "plan")
+    plans = zones.plans(get_session(), patient.conditions or [], reading.reader_language())
+    advice = {(zone.condition, zone.name): render_markdown(zone.page.body_markdown)
+              for plan in plans.values() for zone in plan if zone.page}
+    return render("symptoms/action_plan.html", None, plans=plans, advice=advice,
+                  own=policy.is_owner(g.account, patient))
 
 
 @bp.get("/carnet/<int:patient_id>/symptoms")

@@ -1,0 +1,76 @@
+"""The patient's plan of action: three zones for each condition, and the one a report is in.
+
+- **Green**: all is well, keep going.
+- **Amber**: call the nurse or the doctor today; what to watch.
+- **Red**: call 15 now.
+
+A questionnaire's alert rule says which zone it means (``"zone"``: amber unless it says
+red); a report is in the zone of the worst rule it fires, green when it fires none
+(``rules.zone_of_report``). Only the server decides it, from the rules it ran itself:
+each fired rule's zone is kept on the report, so a later version of the questionnaire
+does not change what a report meant.
+
+What each zone says for a condition is co-written content: the published educational page
+whose slug is ``action-plan-<condition>-<zone>`` ("action-plan-heart-failure-amber"), in
+plain words, written by an association's editor and reviewed by a professional and a
+second editor like any page (``content.workflow``). What to do in each zone is also said
+by Carnet itself in every language (the templates), so that the red zone says "call 15"
+even where no page was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session
+
+from ..content import reading
+from ..models import ContentPage
+from .questionnaires import AMBER, GREEN, RED, ZONES
+
+NAMES = {GREEN: _l("Green zone"), AMBER: _l("Amber zone"), RED: _l("Red zone")}
+# What to do, said by Carnet in every language, whatever the pages say.
+TODO = {GREEN: _l("All is well: keep going as planned."),
+        AMBER: _l("Call your nurse or your doctor today."),
+        RED: _l("Call 15 now.")}
+
+
+def name(zone: str) -> str:
+    """ "Amber zone" """
+    return str(NAMES[zone])
+
+
+def todo(zone: str) -> str:
+    """ "Call your nurse or your doctor today." """
+    return str(TODO[zone])
+
+
+def slug(condition: str, zone: str) -> str:
+    """The address of the page that says what to do in ``zone`` for ``condition``."""
+    return f"action-plan-{condition.replace('_', '-')}-{zone}"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """One zone of a condition's plan of action, with its page when one is published."""
+
+    condition: str
+    name: str
+    page: ContentPage | None
+
+
+def plans(db: Session, conditions: Iterable[str], language: str) -> dict[str, list[Zone]]:
+    """condition → its three zones (green, amber, red), for each of ``conditions``, in
+    ``language`` where a page is published in it, else in French; one query."""
+    conditions = [condition for condition in dict.fromkeys(conditions) if condition]
+    pages = reading.for_slugs(db, [slug(c, zone) for c in conditions for zone in ZONES],
+                              language)
+    return {condition: [Zone(condition, zone, pages.get(slug(condition, zone)))
+                        for zone in ZONES] for condition in conditions}
+
+
+def advice(db: Session, condition: str, zone: str, language: str) -> Zone:
+    """The zone a report put its patient in, with what to do now for ``condition``."""
+    return Zone(condition, zone, reading.page(db, slug(condition, zone), language))

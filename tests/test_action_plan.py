@@ -1,0 +1,120 @@
+"""The patient's plan of action: after a report, the zone it is in (green, amber, red) and
+what to do now, in plain words and the reader's language; the whole plan for the carnet's
+conditions; the red zone says "call 15" even where no page was written."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from app.models import AuditEvent, ConsentKind, ContentPage, ContentStatus
+from app.symptoms import zones
+
+from .symptom_actions import decide, forget_heart_reports, report_form
+
+GAIN_PAGE = "I say my weight this morning and 3 days ago."  # the amber page, in English
+GAIN_PAGE_FR = "Je dis mon poids de ce matin"
+
+
+def _in(browser, language: str):
+    browser.actions.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return browser
+
+
+def _report(browser, db, jeanne_id: int, **answers: str) -> str:
+    """Send a heart-failure report; the confirmation page."""
+    sent = browser.post(f"/carnet/{jeanne_id}/symptoms/new", **report_form(db, **answers))
+    assert sent.status_code == 303
+    return browser.get(sent.location).get_data(as_text=True)
+
+
+def _gain_of_2_4_kg(browser, db, jeanne_id: int) -> str:
+    """71.0 kg, then 73.4 kg within 3 days: the amber zone."""
+    forget_heart_reports(db, jeanne_id)
+    _report(browser, db, jeanne_id, weight="71.0")
+    return _report(browser, db, jeanne_id, weight="73.4")
+
+
+def test_a_gain_of_2_4_kg_puts_jeanne_in_the_amber_zone_with_its_advice(
+        signed_in, db, jeanne_id):
+    page = _gain_of_2_4_kg(signed_in("jeanne"), db, jeanne_id)
+    zone = page.split('aria-labelledby="zone-title"')[1].split("</section>")[0]
+    assert 'class="card zone zone--amber stack"' in page
+    assert "Amber zone" in zone and "Call your nurse or your doctor today." in zone
+    assert "Weight gain of 2 kg or more in 3 days" in zone  # the rule that fired
+    assert GAIN_PAGE in zone  # what the association wrote for heart failure
+    assert 'href="tel:15"' in zone  # urgent for the team: 15 if it gets worse
+    assert f'href="/carnet/{jeanne_id}/action-plan"' in zone
+
+
+def test_the_zone_and_its_advice_are_in_the_readers_language(signed_in, db, jeanne_id):
+    french = _gain_of_2_4_kg(_in(signed_in("jeanne"), "fr"), db, jeanne_id)
+    assert "Zone orange" in french and "Appelez votre infirmière ou votre médecin" in french
+    assert GAIN_PAGE_FR in french
+    arabic = _report(_in(signed_in("jeanne"), "ar"), db, jeanne_id, weight="73.5")
+    assert "المنطقة البرتقالية" in arabic  # Carnet's words
+    assert "أذكر وزني هذا الصباح" in arabic  # the association's page, in Arabic
+
+
+def test_breathless_at_rest_is_the_red_zone_and_a_calm_morning_the_green_one(
+        signed_in, db, jeanne_id):
+    jeanne = signed_in("jeanne")
+    forget_heart_reports(db, jeanne_id)
+    calm = _report(jeanne, db, jeanne_id)
+    assert 'class="card zone zone--green stack"' in calm
+    assert "All is well: keep going as planned." in calm and "I weigh myself every morning." in calm
+    assert 'href="tel:15"' not in calm and "warning sign" not in calm
+
+    red = _report(jeanne, db, jeanne_id, breathlessness="9")
+    assert 'class="card zone zone--red stack"' in red
+    assert "Red zone" in red and "Call 15 now." in red and 'href="tel:15"' in red
+    assert "Short of breath at rest (9 or 10 out of 10)" in red
+    assert "I stay sitting up; I do not lie down." in red
+
+
+def test_the_red_zone_says_call_15_even_without_its_page(signed_in, db, jeanne_id):
+    for page in db.exec(select(ContentPage).where(
+            ContentPage.slug == zones.slug("heart_failure", "red"))):
+        page.status = ContentStatus.RETIRED
+    db.commit()
+    red = _report(signed_in("jeanne"), db, jeanne_id, breathlessness="10")
+    assert "Red zone" in red and "Call 15 now." in red and 'href="tel:15"' in red
+    assert "I stay sitting up" not in red
+
+
+def test_claire_sees_the_same_zone_when_she_reports_for_her_mother(signed_in, db, jeanne_id):
+    decide(db, "jeanne", "claire", ConsentKind.GRANT, "symptoms:write")
+    page = _gain_of_2_4_kg(signed_in("claire"), db, jeanne_id)
+    assert "Amber zone" in page and GAIN_PAGE in page
+
+
+def test_the_reports_say_their_zone(signed_in, db, jeanne_id):
+    jeanne = signed_in("jeanne")
+    _gain_of_2_4_kg(jeanne, db, jeanne_id)
+    reports = jeanne.get(f"/carnet/{jeanne_id}/symptoms").get_data(as_text=True)
+    newest, before = reports.split('<li id="report-')[1:3]
+    assert '<p class="zone--amber"><span class="zone-badge">Amber zone</span></p>' in newest
+    assert '<p class="zone--green"><span class="zone-badge">Green zone</span></p>' in before
+
+
+def test_the_whole_plan_of_action_for_the_carnets_conditions(signed_in, db, jeanne_id):
+    page = signed_in("jeanne").get(f"/carnet/{jeanne_id}/action-plan").get_data(as_text=True)
+    assert "<title>My plan of action" in page
+    heart = page.split('id="plan-heart_failure"')[1].split('id="plan-diabetes_t2"')[0]
+    assert [zone for zone in zones.ZONES if f"zone--{zone}" in heart] == list(zones.ZONES)
+    assert GAIN_PAGE in heart and "I call 15 straight away." in heart
+    diabetes = page.split('id="plan-diabetes_t2"')[1]
+    assert "3 sugar cubes" in diabetes
+    assert 'id="plan-copd"' not in page  # not one of Jeanne's conditions
+
+
+def test_the_plan_of_action_asks_the_policy_and_is_audited(signed_in, db, jeanne_id):
+    path = f"/carnet/{jeanne_id}/action-plan"
+    last = db.exec(select(sa.func.max(AuditEvent.id))).one() or 0
+    assert signed_in("lefevre").get(path).status_code == 200
+    read = db.exec(select(AuditEvent.section).where(
+        AuditEvent.id > last, AuditEvent.patient_id == jeanne_id)).all()
+    assert read == ["plan"]
+    decide(db, "jeanne", "lefevre", ConsentKind.OPPOSE, "plan")
+    assert signed_in("lefevre").get(path).status_code == 404
+    assert signed_in("jeanne").get(path).status_code == 200

@@ -95,6 +95,8 @@ def test_the_reports_say_their_zone(signed_in, db, jeanne_id):
     newest, before = reports.split('<li id="report-')[1:3]
     assert '<p class="zone--amber"><span class="zone-badge">Amber zone</span></p>' in newest
     assert '<p class="zone--green"><span class="zone-badge">Green zone</span></p>' in before
+    inbox = signed_in("lefevre").get("/inbox").get_data(as_text=True)
+    assert '<p class="zone--amber"><span class="zone-badge">Amber zone</span></p>' in inbox
 
 
 def test_the_whole_plan_of_action_for_the_carnets_conditions(signed_in, db, jeanne_id):

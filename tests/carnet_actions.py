@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
 from sqlmodel import select
 
-from app.models import Patient, metadata
+from app.models import Account, CareTeamMember, Patient, Professional, Role, metadata
 
 from .conftest import DemoActions, persona
 
@@ -31,6 +32,22 @@ class Browser:
 def carnet_id(db, name: str) -> int:
     """The id of a persona's carnet ("jeanne")."""
     return db.exec(select(Patient.id).where(Patient.account_id == persona(db, name).id)).one()
+
+
+def patient_in_care_of(db, professional: Professional, first_name: str,
+                       last_name: str) -> Patient:
+    """A new patient, with a carnet, in ``professional``'s care team (committed)."""
+    account = Account(email=f"patient-{secrets.token_hex(6)}@example.org",
+                      first_name=first_name, last_name=last_name, role=Role.PATIENT,
+                      user_handle=secrets.token_hex(16))
+    db.add(account)
+    db.flush()
+    patient = Patient(account_id=account.id)
+    db.add(patient)
+    db.flush()
+    db.add(CareTeamMember(patient_id=patient.id, professional_id=professional.id))
+    db.commit()
+    return patient
 
 
 def stored(db, tables: tuple[str, ...]) -> dict[str, list]:

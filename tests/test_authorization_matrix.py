@@ -159,6 +159,7 @@ ROUTES = {
     "GET /patients": "a professional",
     "GET /inbox": "a professional",
     "GET /day": "a professional",
+    "GET /day/week": "a professional",
     "GET /patients/new": "a professional",
     "POST /patients/new": "a professional",
     "GET /professionals/new": "a coordinator",
@@ -350,6 +351,9 @@ AUDITS = {
     # of one the professional may not read); the inbox reads the reports it lists.
     "GET /patients": "R:notes R:plan R:appointments R:symptoms",
     "GET /inbox": "R:symptoms",
+    # The week's summary: Jeanne's demo week has reports, notes and plan changes by others
+    # and appointments to come, each a read of its section.
+    "GET /day/week": "R:notes R:plan R:appointments R:symptoms",
     # Near carnets, but no one's data: one's passkeys, phones, invitations, new carnets, and
     # the names of the carnets a caregiver helps with.
     "POST /me/security/passkeys/<int:passkey_id>/rename": "-",

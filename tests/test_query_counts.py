@@ -34,6 +34,7 @@ from app.paging import key_text
 from app.symptoms.reports import INBOX_ORDER, REPORTS_ORDER, new_client_id
 from app.types import utcnow
 
+from .carnet_actions import patient_in_care_of
 from .conftest import DemoActions, persona
 from .symptom_actions import questionnaire
 
@@ -175,16 +176,7 @@ def test_dr_lefevres_patients_make_as_many_queries_with_20_more_patients(
     before = count("/patients")
 
     for n in range(20):
-        account = Account(email=f"patient.{n}@example.net", first_name="Patient",
-                          last_name=f"N° {n}", role=Role.PATIENT, user_handle=f"patient-{n}")
-        db.add(account)
-        db.flush()
-        patient = Patient(account_id=account.id)
-        db.add(patient)
-        db.flush()
-        db.add(CareTeamMember(patient_id=patient.id, professional_id=lefevre.id))
-        db.commit()
-        _seed(db, patient, 0, 3)
+        _seed(db, patient_in_care_of(db, lefevre, "Patient", f"N° {n}"), 0, 3)
 
     page = demo_actions.client.get("/patients").get_data(as_text=True)
     assert "Patient N° 19" in page

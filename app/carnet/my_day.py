@@ -125,15 +125,21 @@ def _urgent_reports(db: Session, account: Account, professional: Professional,
     return [Line(REPORTS, report, patient, who) for report, patient, who in rows]
 
 
+def actions_due(account: Account, today: date) -> list:
+    """The conditions on PlanItem of ``account``'s own actions (accepted when delegated) not
+    done, overdue or due within ``AHEAD`` days."""
+    return [PlanItem.kind == PlanItemKind.ACTION, PlanItem.status != ActionStatus.DONE,
+            col(PlanItem.archived_at).is_(None), PlanItem.responsible_account_id == account.id,
+            sa.or_(col(PlanItem.delegation).is_(None),
+                   PlanItem.delegation == Delegation.ACCEPTED),
+            col(PlanItem.due_date).is_not(None),
+            col(PlanItem.due_date) <= today + timedelta(days=AHEAD)]
+
+
 def _actions(db: Session, account: Account, professional: Professional, carnets: list[int],
              today: date) -> list[Line]:
-    rows = db.exec(_in_carnets(db, PlanItem, carnets).where(
-        PlanItem.kind == PlanItemKind.ACTION, PlanItem.status != ActionStatus.DONE,
-        col(PlanItem.archived_at).is_(None), PlanItem.responsible_account_id == account.id,
-        sa.or_(col(PlanItem.delegation).is_(None), PlanItem.delegation == Delegation.ACCEPTED),
-        col(PlanItem.due_date).is_not(None),
-        col(PlanItem.due_date) <= today + timedelta(days=AHEAD))
-        .order_by(col(PlanItem.due_date), col(PlanItem.id)).limit(PER_KIND))
+    rows = db.exec(_in_carnets(db, PlanItem, carnets).where(*actions_due(account, today))
+                   .order_by(col(PlanItem.due_date), col(PlanItem.id)).limit(PER_KIND))
     return [Line(ACTIONS, item, patient, who, overdue=item.due_date < today,
                  due_today=item.due_date == today) for item, patient, who in rows]
 

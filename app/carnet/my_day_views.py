@@ -1,4 +1,5 @@
-"""My day: a professional's worklist (``my_day``), filtered by kind and by patient.
+"""My day: a professional's worklist (``my_day``), filtered by kind and by patient; and the
+week's summary of their patients (``my_week``).
 
 Acting on a line (mark a report as seen, mark an action done) posts to the carnet's own
 endpoint with ``back=day``: it comes back here, with the same filters; with htmx, the list
@@ -7,13 +8,14 @@ alone is swapped in (the same template block).
 
 from __future__ import annotations
 
-from flask import flash, g, get_flashed_messages, redirect, request, url_for
+from flask import flash, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from ..auth import login_required, require_professional
 from ..db import get_session
+from ..paging import page_number
 from ..rendering import announce, render
 from ..types import utcnow
-from . import bp, my_day
+from . import bp, my_day, my_week
 from .access import record_reads
 
 
@@ -52,3 +54,14 @@ def my_day_page():
                     focus_list=bool(said))
     return announce(answer, said) if said else answer
 
+
+
+@bp.get("/day/week", endpoint="my_week")
+@login_required
+def my_week_page():
+    """Per patient, what changed in the last seven days and what is due in the next seven."""
+    professional = require_professional()
+    db = get_session()
+    week = my_week.build(db, g.account, professional, utcnow(), page_number())
+    record_reads(db, g.account, my_week.reads(week))
+    return render_template("carnet/my_week.html", week=week)

@@ -142,6 +142,7 @@ class NotificationKind(StrEnum):
     APPOINTMENT_REMINDER = "appointment_reminder"
     NOTE_ADDED = "note_added"
     DIGEST = "digest"
+    WEEKLY_SUMMARY = "weekly_summary"  # a professional's week: no carnet, no health data
     # Co-written content (no carnet): a draft waits for reviewers; its authors hear how
     # their draft fares.
     REVIEW_REQUESTED = "review_requested"

@@ -94,4 +94,8 @@ class NotificationPreference(SQLModel, table=True):
     # every few hours (``last_email_at``, also the compare-and-set between workers).
     email_when_no_device: bool = Field(default=False)
     last_email_at: datetime | None = time_field()
+    # Professionals only: the week's summary of their patients, each Monday morning;
+    # ``last_weekly_at`` is its compare-and-set between workers, as ``last_digest_at``.
+    weekly_summary: bool = Field(default=False)
+    last_weekly_at: datetime | None = time_field()
     updated_at: datetime = created_field()

@@ -5,9 +5,10 @@
 - ``endpoints`` and ``transport``: which push endpoints may be called (no internal address),
   and the worker's HTTP session that calls only those, pinned, following no redirect;
 - ``payload``: the translated, health-data-free message;
-- ``preferences``: kinds, quiet hours and the daily digest, applied by the worker;
+- ``preferences``: kinds, quiet hours, the daily digest and the weekly summary, applied by
+  the worker;
 - ``worker``: from the outbox to the push services, with retries;
-- ``scheduled``: the worker's jobs — appointment reminders, daily digests;
+- ``scheduled``: the worker's jobs — appointment reminders, daily digests, weekly summaries;
 - ``background``: the worker as a thread of the web process, in demo mode;
 - ``views`` and ``cli``: "Me → Notifications", ``flask vapid`` and ``flask worker``.
 """

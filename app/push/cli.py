@@ -59,7 +59,8 @@ def worker_command(drain: bool, poll: float) -> None:
         click.echo(f"sent {counts.sent}, retry later {counts.retried}, failed {counts.failed}, "
                    f"dropped {counts.dropped}, devices gone {counts.gone}, "
                    f"held {counts.held}, reminders {counts.reminders}, "
-                   f"digests {counts.digests} (folding {counts.folded})")
+                   f"digests {counts.digests} (folding {counts.folded}), "
+                   f"weekly summaries {counts.weekly}")
         return
     click.echo("Push worker running; stop it with Ctrl-C.", err=True)
     relay.run_forever(stop_on_signals(), poll=poll)

@@ -61,6 +61,9 @@ def _words(kind: NotificationKind, own: bool, name: str, urgent: bool) -> tuple[
     if kind == NotificationKind.DIGEST:
         return (_("Your day in Carnet"),
                 _("There is news in Carnet since yesterday. Open Carnet to see it."))
+    if kind == NotificationKind.WEEKLY_SUMMARY:
+        return (_("Your weekly summary is ready"),
+                _("What changed this week for your patients. Open Carnet to see it."))
     if own:
         titles = {
             NotificationKind.PLAN_CHANGED: _("Your care plan changed"),

@@ -1,4 +1,5 @@
-"""What each account wants to be told, and when: kinds, quiet hours, a daily digest.
+"""What each account wants to be told, and when: kinds, quiet hours, a daily digest, and
+for a professional the week's summary of their patients.
 
 Preferences are applied by the worker when it takes a notification from the outbox (the
 fan-out), not when the notification is written. Three reasons: every row passes there,
@@ -11,6 +12,9 @@ symptom report, a change of the plan — stays as short as it was.
 - With the daily digest, a non-urgent notification waits for the next digest time
   (``DIGEST_TIME``, Paris): then the waiting ones are folded into one DIGEST notification
   and dropped ("folded into a digest"). Urgent ones are never folded.
+- With the weekly summary (professionals), one WEEKLY_SUMMARY notification each Monday
+  from ``WEEKLY_TIME`` (Paris) links to the week's page. A summary is neither muted by
+  kind nor folded into the digest: choosing it is the choice.
 - During quiet hours (Paris wall clock, may span midnight) a notification waits until
   they end (``not_before``). An urgent one for a professional follows the professional's
   own ``urgent_during_quiet``. For patients and caregivers everything waits: what they are
@@ -44,6 +48,9 @@ PARIS = ZoneInfo("Europe/Paris")
 # The daily digest is made at 18:00, Paris time: after the day's rounds and consultations,
 # before the evening. (Quiet hours that cover 18:00 hold it until they end.)
 DIGEST_TIME = time(18, 0)
+# The weekly summary: Monday at 07:00, Paris time, before the week's first consultations.
+WEEKLY_DAY, WEEKLY_TIME = 0, time(7, 0)  # date.weekday(): Monday is 0
+SUMMARIES = frozenset({NotificationKind.DIGEST, NotificationKind.WEEKLY_SUMMARY})
 
 # The kinds each kind of person may hear of (notifications.AUDIENCE, the consent ledger
 # and access requests): the ones the form offers to mute.
@@ -125,6 +132,20 @@ def next_digest_time(now: datetime) -> datetime:
     return at if at > now else _at(today + timedelta(days=1), DIGEST_TIME)
 
 
+def last_weekly_time(now: datetime) -> datetime:
+    """The latest weekly summary time (Monday, ``WEEKLY_TIME``, Paris) at or before ``now``."""
+    today = now.astimezone(PARIS).date()
+    day = today - timedelta(days=(today.weekday() - WEEKLY_DAY) % 7)
+    at = _at(day, WEEKLY_TIME)
+    return at if at <= now else _at(day - timedelta(days=7), WEEKLY_TIME)
+
+
+def next_weekly_time(now: datetime) -> datetime:
+    """The first weekly summary time after ``now``."""
+    last = last_weekly_time(now).astimezone(PARIS).date()
+    return _at(last + timedelta(days=7), WEEKLY_TIME)
+
+
 # -- the decision ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -148,9 +169,9 @@ def route(preference: NotificationPreference | None, role: Role, notification: N
     if preference is None:
         return SEND
     kind = notification.kind
-    if kind != NotificationKind.DIGEST and kind.value in (preference.muted_kinds or []):
+    if kind not in SUMMARIES and kind.value in (preference.muted_kinds or []):
         return Route(drop="not wanted")
-    if preference.daily_digest and not notification.urgent and kind != NotificationKind.DIGEST:
+    if preference.daily_digest and not notification.urgent and kind not in SUMMARIES:
         return Route(hold_until=next_digest_time(now))
     until = quiet_until(preference, now)
     if until is None:
@@ -217,6 +238,7 @@ def validate(form, role: Role) -> dict:
     clean["email_when_no_device"] = _flag(form, "email_when_no_device", errors)
     if role == Role.PROFESSIONAL:
         clean["urgent_during_quiet"] = _flag(form, "urgent_during_quiet", errors)
+        clean["weekly_summary"] = _flag(form, "weekly_summary", errors)
     if errors:
         raise InputError(errors)
     return clean
@@ -225,11 +247,13 @@ def validate(form, role: Role) -> dict:
 def save(db: Session, account: Account, clean: dict, now: datetime) -> NotificationPreference:
     """Keep the account's choices; what is waiting is looked at again under them.
 
-    Turning the digest on starts with the next digest time, not at once.
+    Turning the digest or the weekly summary on starts with the next one, not at once.
     """
     preference = of(db, account)
     if clean["daily_digest"] and not preference.daily_digest:
         preference.last_digest_at = now
+    if clean.get("weekly_summary") and not preference.weekly_summary:
+        preference.last_weekly_at = now
     for name, value in clean.items():
         setattr(preference, name, value)
     preference.updated_at = now

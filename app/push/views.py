@@ -33,6 +33,7 @@ def _page(values: dict | None = None, errors: dict | None = None, status: int = 
             "quiet_end": choice.quiet_end.strftime("%H:%M") if choice.quiet_end else "",
             "urgent_during_quiet": choice.urgent_during_quiet,
             "daily_digest": choice.daily_digest,
+            "weekly_summary": choice.weekly_summary,
             "email_when_no_device": choice.email_when_no_device,
         }
     return render_template("push/notifications.html", devices=subscriptions.devices(
@@ -43,6 +44,7 @@ def _page(values: dict | None = None, errors: dict | None = None, status: int = 
                            kinds=preferences.offered(g.account.role),
                            kind_labels=preferences.KIND_LABELS,
                            digest_time=preferences.DIGEST_TIME,
+                           weekly_time=preferences.WEEKLY_TIME,
                            is_professional=g.account.role == Role.PROFESSIONAL,
                            mail_on=mail.configured(), mail_every=mail.EVERY_HOURS,
                            values=values, errors=errors or {}), status
@@ -58,7 +60,7 @@ def settings():
 @bp.post("/me/notifications/preferences")
 @login_required
 def save_preferences():
-    """Which kinds, quiet hours, the daily digest (a plain form)."""
+    """Which kinds, quiet hours, the daily digest, the weekly summary (a plain form)."""
     db = get_session()
     try:
         clean = preferences.validate(request.form, g.account.role)
@@ -68,6 +70,7 @@ def save_preferences():
                   "quiet_end": form.get("quiet_end", ""),
                   "urgent_during_quiet": "urgent_during_quiet" in form,
                   "daily_digest": "daily_digest" in form,
+                  "weekly_summary": "weekly_summary" in form,
                   "email_when_no_device": "email_when_no_device" in form}
         return _page(values, error.errors, 400)
     try:

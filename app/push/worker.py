@@ -2,7 +2,8 @@
 
 Two steps, each claimed by one worker at a time:
 
-0. *Scheduled jobs* (``scheduled``): tomorrow's appointment reminders, the daily digests.
+0. *Scheduled jobs* (``scheduled``): tomorrow's appointment reminders, the daily digests,
+   the weekly summaries.
 1. *Fan-out*: a due notification is checked against the access policy again (a consent
    revoked since it was written drops it), then against its recipient's preferences
    (a muted kind is dropped; quiet hours or the digest hold it: a later ``not_before``),
@@ -130,6 +131,7 @@ class Counts:
     reminders: int = 0
     digests: int = 0
     folded: int = 0
+    weekly: int = 0  # weekly summaries written
     mailed: int = 0  # e-mails, one for all of an account's notifications of a batch
 
     @property
@@ -201,8 +203,8 @@ class Relay:
         with self.app.app_context(), Session(self.app.extensions["carnet.engine"],
                                              expire_on_commit=False) as db:
             done = scheduled.run(db, now)
-            counts.reminders, counts.digests, counts.folded = (done.reminders, done.digests,
-                                                               done.folded)
+            counts.reminders, counts.digests, counts.folded, counts.weekly = (
+                done.reminders, done.digests, done.folded, done.weekly)
             # Batch after batch, each prepared (fan-out, claim, checks, encryption's inputs)
             # while the one before is on the network: the database work and the waits for
             # push services overlap. Every batch is finished before the pass returns.

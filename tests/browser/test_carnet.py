@@ -278,8 +278,8 @@ SHARED = ["/carnet/{jeanne}/", "/carnet/{jeanne}/team", "/carnet/{jeanne}/plan",
           "/carnet/{jeanne}/print"]
 PAGES = {
     "jeanne": ["/", *SHARED, "/carnet/{jeanne}/notes", "/carnet/{jeanne}/calendar"],
-    "claire": ["/carnets", *SHARED],
-    "lefevre": ["/day", "/patients", *SHARED, "/carnet/{jeanne}/notes",
+    "claire": ["/carnets", *SHARED, "/carnet/{jeanne}/action-plan"],
+    "lefevre": ["/day", "/day/week", "/patients", *SHARED, "/carnet/{jeanne}/notes",
                 "/carnet/{jeanne}/plan/{goal}", "/carnet/{jeanne}/plan/{action}/edit",
                 "/carnet/{jeanne}/plan/new?kind=problem",
                 "/carnet/{jeanne}/plan/new?kind=action&parent={goal}",

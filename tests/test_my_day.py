@@ -15,6 +15,7 @@ from sqlmodel import select
 from app.carnet import my_day
 from app.carnet.appointments import PARIS
 from app.models import (
+    AccessRequest,
     ActionStatus,
     Appointment,
     CareTeamMember,
@@ -25,6 +26,7 @@ from app.models import (
     PlanItem,
     PlanItemKind,
     Professional,
+    RequestStatus,
     Role,
     SymptomReport,
 )
@@ -37,7 +39,7 @@ from .conftest import persona
 from .symptom_actions import decide, questionnaire
 from .test_symptom_reading import _count_queries
 
-LINE = re.compile(r'<li id="day-(report|action|appointment|note|request)-(\d+)"')
+LINE = re.compile(r'<li id="day-(report|action|appointment|note|request|access)-(\d+)"')
 
 
 def _professional(db, name: str) -> Professional:
@@ -165,6 +167,38 @@ def test_filters_by_kind_and_by_patient(app, db, demo, jeanne_id, now):
     assert {patient.id for patient, _owner in day.patients} >= {jeanne_id, karim_id}
 
 
+def _answered(db, patient_id: int, status: RequestStatus, days: float,
+              who: str = "lucas", asked_by: str | None = None) -> AccessRequest:
+    request = AccessRequest(patient_id=patient_id, requester_account_id=persona(db, who).id,
+                            asked_by_id=persona(db, asked_by).id if asked_by else None,
+                            scopes=["team", "appointments"], status=status,
+                            decided_at=utcnow() - timedelta(days=days) if days >= 0 else None)
+    db.add(request)
+    db.commit()
+    return request
+
+
+def test_the_answers_to_his_access_requests_of_the_last_7_days(signed_in, app, db, demo,
+                                                               jeanne_id, now):
+    given = _answered(db, jeanne_id, RequestStatus.ACCEPTED, 1)
+    refused = _answered(db, carnet_id(db, "karim"), RequestStatus.REFUSED, 6.9)
+    _answered(db, jeanne_id, RequestStatus.ACCEPTED, 8)  # answered 8 days ago
+    _answered(db, jeanne_id, RequestStatus.PENDING, -1)  # not answered yet
+    on_behalf = _answered(db, jeanne_id, RequestStatus.ACCEPTED, 2, who="lefevre",
+                          asked_by="nadia")
+
+    assert _day(app, db, "lucas", now) == [("access", given.id), ("access", refused.id)]
+    assert _day(app, db, "nadia", now, kind="access") == [("access", on_behalf.id)]
+    page = signed_in("lucas").get("/day").get_data(as_text=True)
+    line = page.split(f'id="day-access-{given.id}"')[1].split("</li>")[0]
+    assert "Access given" in line and f'href="/carnet/{jeanne_id}/"' in line
+    assert "Care team, Appointments" in line
+    line = page.split(f'id="day-access-{refused.id}"')[1].split("</li>")[0]
+    assert "Access refused" in line and "href=" not in line
+    page = signed_in("nadia").get("/day?kind=access").get_data(as_text=True)
+    assert "For Dr Paul Lefèvre" in page
+
+
 def test_an_opposed_section_never_shows_up(app, db, demo, jeanne_id, now):
     today = my_day.paris_day(now)
     action = _action(db, jeanne_id, "lefevre", today)
@@ -279,6 +313,9 @@ def _grow(db, professional: Professional, count: int, now: datetime) -> None:
                         ends_at=evening + timedelta(minutes=20), uid=secrets.token_hex(8)),
             Note(patient_id=patient.id, author_account_id=account.id, author_role="patient",
                  body="Question pour le Dr Lefèvre"),
+            AccessRequest(patient_id=patient.id, requester_account_id=professional.account_id,
+                          scopes=["plan"], status=RequestStatus.ACCEPTED,
+                          decided_at=now - timedelta(hours=2)),
         ])
     db.commit()
 
@@ -302,7 +339,7 @@ def test_the_day_makes_as_many_queries_with_1000_patients_as_with_10(signed_in, 
                                                                       now):
     page, with_10, with_1000 = with_10_then_1000_patients(signed_in, engine, db, now, "/day")
 
-    assert len(LINE.findall(page)) == 5 * 50  # every kind full: 50 lines each
+    assert len(LINE.findall(page)) == 6 * 50  # every kind full: 50 lines each
     assert with_1000 == with_10
 
 

@@ -9,7 +9,10 @@ One list, in the order a GP would deal with it:
 4. notes by others that name them (their last name) and that they have not read yet,
    oldest first: opening the carnet's notes reads them;
 5. actions put on their name that wait for their answer (delegation), oldest first. Until
-   they accept one, it is not among their actions (2.).
+   they accept one, it is not among their actions (2.);
+6. the answers to the access they asked for (or asked on someone's behalf, as a
+   coordinator) within the last ``AHEAD`` days, newest first: given, the carnet opens to
+   them; refused, they know. These are their own requests: no section of a carnet is read.
 
 The access policy decides, section by section, which carnets each part may come from: an
 opposed section never shows up. The queries are the same few however many patients:
@@ -29,6 +32,7 @@ from sqlmodel import Session, col, select
 from .. import policy
 from ..db import ids_in
 from ..models import (
+    AccessRequest,
     Account,
     ActionStatus,
     Appointment,
@@ -40,6 +44,7 @@ from ..models import (
     PlanItem,
     PlanItemKind,
     Professional,
+    RequestStatus,
     SymptomReport,
 )
 from . import queries
@@ -48,9 +53,10 @@ from .appointments import PARIS
 AHEAD = 7  # days: an action due within a week is on the list
 PER_KIND = 50  # lines of one kind at most: the rest is on the carnets' own pages
 
-REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS = (
-    "reports", "actions", "appointments", "notes", "requests")
-KINDS = (REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS)
+REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS, ACCESS = (
+    "reports", "actions", "appointments", "notes", "requests", "access")
+KINDS = (REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS, ACCESS)
+# The section of a carnet each kind reads (the answers to one's own requests read none).
 SECTION = {REPORTS: "symptoms", ACTIONS: "plan", APPOINTMENTS: "appointments", NOTES: "notes",
            REQUESTS: "plan"}
 
@@ -60,12 +66,13 @@ class Line:
     """One thing to do: ``what`` is the report, the action, the appointment or the note."""
 
     kind: str
-    what: SymptomReport | PlanItem | Appointment | Note
+    what: SymptomReport | PlanItem | Appointment | Note | AccessRequest
     patient: Patient
     owner: Account  # the patient's account: their name
     overdue: bool = False
     due_today: bool = False
     asked_by: Account | None = None  # a request: who put the action on their name
+    for_whom: Account | None = None  # an access request: who asked for access
 
 
 @dataclass
@@ -88,12 +95,15 @@ def build(db: Session, account: Account, professional: Professional, now: dateti
     found: dict[str, list[Line]] = {}
     everyone: dict[int, tuple[Patient, Account]] = {}
     for part in KINDS:
-        readable = [c.id for c in policy.allowed(db, account, carnets, policy.READ,
-                                                 SECTION[part])]
-        if not readable:
-            found[part] = []
-            continue
-        lines = _PARTS[part](db, account, professional, readable, today)
+        if part == ACCESS:
+            lines = _answers(db, account, today)
+        else:
+            readable = [c.id for c in policy.allowed(db, account, carnets, policy.READ,
+                                                     SECTION[part])]
+            if not readable:
+                found[part] = []
+                continue
+            lines = _PARTS[part](db, account, professional, readable, today)
         for line in lines:
             everyone[line.patient.id] = (line.patient, line.owner)
         found[part] = [line for line in lines
@@ -184,11 +194,27 @@ def _requests(db: Session, account: Account, professional: Professional, carnets
     return [Line(REQUESTS, item, patient, who, asked_by=by) for item, patient, who, by in rows]
 
 
+def _answers(db: Session, account: Account, today: date) -> list[Line]:
+    since = datetime.combine(today - timedelta(days=AHEAD), time(), PARIS)
+    owner, requester = aliased(Account), aliased(Account)
+    rows = db.exec(select(AccessRequest, Patient, owner, requester)
+                   .join(Patient, Patient.id == AccessRequest.patient_id)
+                   .join(owner, owner.id == Patient.account_id)
+                   .join(requester, requester.id == AccessRequest.requester_account_id).where(
+        sa.or_(AccessRequest.requester_account_id == account.id,
+               AccessRequest.asked_by_id == account.id),
+        AccessRequest.status != RequestStatus.PENDING, col(AccessRequest.decided_at) >= since)
+        .order_by(col(AccessRequest.decided_at).desc(), col(AccessRequest.id)).limit(PER_KIND))
+    return [Line(ACCESS, request, patient, who, for_whom=by)
+            for request, patient, who, by in rows]
+
+
 _PARTS = {REPORTS: _urgent_reports, ACTIONS: _actions, APPOINTMENTS: _appointments,
           NOTES: _mentions, REQUESTS: _requests}
 
 
 def reads(day: Day) -> list[tuple[int, str]]:
     """The (carnet, section) pairs the list shows something of: each is a read."""
-    return sorted({(line.patient.id, SECTION[line.kind]) for line in day.lines})
+    return sorted({(line.patient.id, SECTION[line.kind]) for line in day.lines
+                   if line.kind in SECTION})
 

@@ -24,6 +24,17 @@ def section_words(section: str) -> str:
     }.get(section.split(":")[0], section)
 
 
+def section_name(section: str) -> str:
+    """A part of the carnet, as its page is called (for the professionals)."""
+    return {
+        "team": _("Care team"),
+        "plan": _("Care plan"),
+        "appointments": _("Appointments"),
+        "symptoms": _("Symptom reports"),
+        "notes": _("Notebook"),
+    }.get(section.split(":")[0], section)
+
+
 def sees_sentence(seen, sections) -> str:
     """What one person sees of the carnet, in a line: "Sees your care plan and your
     appointments." (the sharing page's summary of that person)."""

@@ -199,6 +199,18 @@ def test_the_answers_to_his_access_requests_of_the_last_7_days(signed_in, app, d
     assert "For Dr Paul Lefèvre" in page
 
 
+def test_the_coordinator_has_the_day_of_the_carnets_she_coordinates(app, db, demo, jeanne_id,
+                                                                     now):
+    """Nadia Haddad (DAC) is the referent of Jeanne's team, not of Karim's: her day has
+    Jeanne's urgent report and the action put on her name, and nothing of Karim's."""
+    report = _report(db, jeanne_id, now - timedelta(hours=1))
+    hers = _action(db, jeanne_id, "nadia", my_day.paris_day(now))
+    karims = _report(db, carnet_id(db, "karim"), now - timedelta(hours=2))
+    day = _day(app, db, "nadia", now)
+    assert ("reports", report.id) in day and ("actions", hers.id) in day
+    assert ("reports", karims.id) not in day
+
+
 def test_an_opposed_section_never_shows_up(app, db, demo, jeanne_id, now):
     today = my_day.paris_day(now)
     action = _action(db, jeanne_id, "lefevre", today)

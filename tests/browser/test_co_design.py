@@ -147,7 +147,8 @@ def test_an_association_and_professionals_publish_a_page_and_a_questionnaire_tog
         assert_accessible(francoise)
     db.expire_all()
     new_version = db.get(Questionnaire, int(questionnaire_url.rsplit("/", 1)[1]))
-    assert (new_version.status, new_version.version) == (ContentStatus.PUBLISHED, 2)
+    assert (new_version.status, new_version.version) == (ContentStatus.PUBLISHED,
+                                                         heart.version + 1)
     assert db.get(Questionnaire, heart.id).status == ContentStatus.RETIRED
 
     # Jeanne reads the page among those of her conditions, and says it was clear.

@@ -69,7 +69,8 @@ def test_jeanne_reports_breathlessness_and_is_told_to_call_15_if_it_gets_worse(
     # Her trends: a chart per number, with the alert line, and its table.
     follow(page, f"a[href='/carnet/{jeanne_id}/symptoms/trends']")
     breathlessness = page.locator("#trend-heart_failure-breathlessness")
-    expect(breathlessness.locator("svg.chart line.chart__threshold")).to_have_count(1)
+    # Its alert lines: strong (7, the amber zone) and at rest (9, the red zone).
+    expect(breathlessness.locator("svg.chart line.chart__threshold")).to_have_count(2)
     expect(breathlessness.locator("table caption")).to_be_visible()
     assert_accessible(page)
     follow(page, f"a[href='/carnet/{jeanne_id}/symptoms/trends?days=90']")

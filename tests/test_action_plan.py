@@ -120,3 +120,54 @@ def test_the_plan_of_action_asks_the_policy_and_is_audited(signed_in, db, jeanne
     decide(db, "jeanne", "lefevre", ConsentKind.OPPOSE, "plan")
     assert signed_in("lefevre").get(path).status_code == 404
     assert signed_in("jeanne").get(path).status_code == 200
+
+
+def _note_path(jeanne_id: int, zone: str = "amber") -> str:
+    return f"/carnet/{jeanne_id}/action-plan/heart_failure/{zone}"
+
+
+def test_the_team_writes_with_jeanne_what_is_hers_and_she_reads_it_after_a_report(
+        signed_in, db, jeanne_id):
+    lefevre = signed_in("lefevre")
+    form = lefevre.get(_note_path(jeanne_id)).get_data(as_text=True)
+    assert '<input type="hidden" name="version" value="0">' in form
+    written = "Mon poids sec : 71 kg. Appeler Amina Benali au 06 12 34 56 78."
+    saved = lefevre.post(_note_path(jeanne_id), text=written, version="0")
+    assert saved.status_code == 303
+    assert saved.location.endswith(f"/carnet/{jeanne_id}/action-plan#zone-heart_failure-amber")
+
+    plan = signed_in("jeanne").get(f"/carnet/{jeanne_id}/action-plan").get_data(as_text=True)
+    amber = plan.split('id="zone-heart_failure-amber"')[1].split('id="zone-heart_failure-red"')[0]
+    assert "Agreed with your care team:" in amber and "Mon poids sec : 71 kg." in amber
+    assert "Write with the patient" not in plan  # Jeanne reads it; the team writes it
+    page = _gain_of_2_4_kg(signed_in("jeanne"), db, jeanne_id)
+    assert "Mon poids sec : 71 kg." in page.split('aria-labelledby="zone-title"')[1]
+    assert signed_in("jeanne").get(_note_path(jeanne_id)).status_code == 404
+
+
+def test_a_note_saved_meanwhile_is_not_overwritten_and_bad_input_changes_nothing(
+        signed_in, db, jeanne_id):
+    from app.models import ZoneNote
+
+    lefevre, amina = signed_in("lefevre"), signed_in("amina")
+    assert lefevre.post(_note_path(jeanne_id, "red"), text="Appeler le 15.",
+                        version="0").status_code == 303
+    late = amina.post(_note_path(jeanne_id, "red"), text="Appeler Amina.", version="0")
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "Dr Paul Lefèvre" in page and "Appeler le 15." in page  # as it is now
+    too_long = lefevre.post(_note_path(jeanne_id, "red"), text="x" * 1001, version="1")
+    assert too_long.status_code == 400 and 'aria-invalid="true"' in too_long.get_data(
+        as_text=True)
+    db.expire_all()
+    notes = db.exec(select(ZoneNote).where(ZoneNote.patient_id == jeanne_id)).all()
+    assert [(n.zone, n.text, n.version) for n in notes] == [("red", "Appeler le 15.", 1)]
+    assert lefevre.post(_note_path(jeanne_id, "red"), text="", version="1").status_code == 303
+    db.expire_all()
+    assert db.get(ZoneNote, notes[0].id).text == ""
+
+
+def test_only_the_carnets_conditions_and_zones_have_a_note(signed_in, jeanne_id):
+    lefevre = signed_in("lefevre")
+    assert lefevre.get(f"/carnet/{jeanne_id}/action-plan/copd/amber").status_code == 404
+    assert lefevre.get(f"/carnet/{jeanne_id}/action-plan/heart_failure/blue").status_code == 404

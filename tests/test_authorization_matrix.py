@@ -176,6 +176,8 @@ ROUTES = {
     f"POST {CARNET}/team/ask-access": "team coordinator",
     f"GET {CARNET}/plan": "read:plan",
     f"GET {CARNET}/action-plan": "read:plan",
+    f"GET {CARNET}/action-plan/<condition>/<zone>": "manage:plan",
+    f"POST {CARNET}/action-plan/<condition>/<zone>": "manage:plan",
     f"GET {CARNET}/plan/new": "manage:plan",
     f"POST {CARNET}/plan/new": "manage:plan",
     f"GET {CARNET}/plan/<int:item_id>": "read:plan",
@@ -293,6 +295,8 @@ AUDITS = {
     f"POST {CARNET}/team/ask-access": "R:team !C:team",
     f"GET {CARNET}/plan": "R:plan !R:plan",
     f"GET {CARNET}/action-plan": "R:plan !R:plan",
+    f"GET {CARNET}/action-plan/<condition>/<zone>": "R:plan !U:plan",
+    f"POST {CARNET}/action-plan/<condition>/<zone>": "U:plan !U:plan",
     f"GET {CARNET}/plan/new": "R:plan !C:plan",
     f"POST {CARNET}/plan/new": "C:plan !C:plan",
     f"GET {CARNET}/plan/<int:item_id>": "R:plan !R:plan",
@@ -441,6 +445,7 @@ class Carnet:
             f"POST {CARNET}/appointments/<int:appointment_id>/questions": {
                 "question": "Matrix question?"},
             f"POST {CARNET}/notes": {"body": "Matrix note"},
+            f"POST {CARNET}/action-plan/<condition>/<zone>": {"text": "Matrix zone"},
             "POST /access/<token>": {"sections": "plan"},
         }.get(route, {})
 
@@ -511,7 +516,7 @@ def carnet(app, db, demo) -> Carnet:
                 "subscription_id": phone.id, "filename": "css/carnet.css",
                 "slug": page.slug, "page_id": page.id, "kind": "pages", "content_id": page.id,
                 "questionnaire_id": questionnaire.id, "key": "weight",
-                "rule_key": "weight_gain"},
+                "rule_key": "weight_gain", "condition": "heart_failure", "zone": "amber"},
         tokens={"/invite/": invitation_token, "/access/": access_token,
                 "/calendar/": feed_token, "/shl/": "matrix"},
         accounts={name: account.id for name, account in accounts.items()},

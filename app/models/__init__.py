@@ -24,7 +24,7 @@ from .content import ContentFeedback, ContentPage, ContentReview
 from .enums import *  # noqa: F403
 from .people import CaregiverLink, CareTeamMember, CarnetVisit, Patient, Professional
 from .push import Notification, NotificationDelivery, NotificationPreference, PushSubscription
-from .symptoms import Questionnaire, SymptomReport
+from .symptoms import Questionnaire, SymptomReport, ZoneNote
 
 metadata = SQLModel.metadata
 
@@ -61,6 +61,7 @@ __all__ = [
     "Questionnaire",
     "RecoveryCode",
     "SymptomReport",
+    "ZoneNote",
     "WebAuthnChallenge",
     "metadata",
 ]

@@ -77,3 +77,22 @@ _WAITING = col(SymptomReport.acknowledged_at).is_(None)
 sa.Index("ix_symptom_report_waiting", SymptomReport.patient_id, SymptomReport.urgent,
          SymptomReport.reported_at, SymptomReport.id,
          postgresql_where=_WAITING, sqlite_where=_WAITING)
+
+
+class ZoneNote(SQLModel, table=True):
+    """What the team wrote with one patient for one zone of a condition's plan of action:
+    their own words beside the association's page ("my dry weight is 71 kg; call Amina")."""
+
+    __tablename__ = "zone_note"
+    __table_args__ = (sa.UniqueConstraint("patient_id", "condition", "zone"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    condition: str = Field(max_length=32)
+    zone: str = Field(max_length=8)  # green, amber, red
+    text: str = text_field()  # empty: nothing of their own
+    language: str = language_field()
+    # Optimistic concurrency: a save based on an older version is refused.
+    version: int = Field(default=1)
+    updated_by_id: int | None = Field(default=None, foreign_key="account.id")
+    updated_at: datetime = created_field()

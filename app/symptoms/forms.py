@@ -10,6 +10,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..carnet.forms import VersionField, text
+from .zones import NOTE_MAX
+
 
 class AcknowledgeForm(FlaskForm):
     """ "Seen": ``back`` says which list the button was on (the inbox, or the carnet's)."""
@@ -18,3 +21,10 @@ class AcknowledgeForm(FlaskForm):
 
     def to_inbox(self) -> bool:
         return self.back.data == "inbox"
+
+
+class ZoneNoteForm(FlaskForm):
+    """What the team writes with the patient for one zone (empty: nothing of their own)."""
+
+    text = text(limit=NOTE_MAX)
+    version = VersionField()

@@ -3,7 +3,7 @@ the plan of action that says what to do after one."""
 
 from __future__ import annotations
 
-from flask import abort, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
@@ -15,12 +15,12 @@ from ..carnet.my_day_views import back_to_day
 from ..carnet.validation import InputError
 from ..content import reading
 from ..content.markdown import render_markdown
-from ..db import get_session
+from ..db import StaleEdit, get_session
 from ..models import AuditAction, Patient, Questionnaire
 from ..paging import cursor, cursor_args
 from ..rendering import render
 from . import bp, reports, trends, zones
-from .forms import AcknowledgeForm
+from .forms import AcknowledgeForm, ZoneNoteForm
 
 
 def _chosen(choices: list[Questionnaire], wanted: str) -> Questionnaire | None:
@@ -94,7 +94,8 @@ def sent(patient_id: int, report_id: int):
     report, questionnaire = found
     row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
     # What to do now: the zone of the plan of action this report is in, for its condition.
-    zone = zones.advice(db, questionnaire.condition, row.zone(), reading.reader_language())
+    zone = zones.advice(db, patient, questionnaire.condition, row.zone(),
+                        reading.reader_language())
     return render("symptoms/sent.html", None, row=row, own=policy.is_owner(g.account, patient),
                   zone=zone, advice=render_markdown(zone.page.body_markdown) if zone.page else "",
                   may_read=policy.can(db, g.account, policy.READ, patient, "symptoms"),
@@ -105,13 +106,45 @@ def sent(patient_id: int, report_id: int):
 @login_required
 def action_plan(patient_id: int):
     """The patient's plan of action: for each of their conditions, what to do in the green,
-    amber and red zones, in plain words."""
+    amber and red zones, in plain words, and what the team wrote with them."""
     patient = open_carnet(patient_id, "plan")
-    plans = zones.plans(get_session(), patient.conditions or [], reading.reader_language())
+    db = get_session()
+    plans = zones.plans(db, patient, reading.reader_language())
     advice = {(zone.condition, zone.name): render_markdown(zone.page.body_markdown)
               for plan in plans.values() for zone in plan if zone.page}
     return render("symptoms/action_plan.html", None, plans=plans, advice=advice,
-                  own=policy.is_owner(g.account, patient))
+                  own=policy.is_owner(g.account, patient),
+                  may_write=policy.can(db, g.account, policy.MANAGE, patient, "plan"))
+
+
+@bp.route("/carnet/<int:patient_id>/action-plan/<condition>/<zone>",
+          methods=["GET", "POST"])
+@login_required
+def zone_note(patient_id: int, condition: str, zone: str):
+    """What the team writes with the patient for one zone: the form, and its save unless
+    someone saved it meanwhile."""
+    patient = open_carnet(patient_id, "plan", policy.MANAGE)
+    if condition not in (patient.conditions or []) or zone not in zones.ZONES:
+        abort(404)
+    db = get_session()
+    note = zones.notes(db, patient.id).get((condition, zone))
+    form = ZoneNoteForm(obj=note, version=note.version if note else 0)
+    status, stale_by = 200, None
+    if form.validate_on_submit():
+        try:
+            zones.write_note(db, patient, g.account, condition, zone, form.text.data,
+                             form.version.data)
+        except StaleEdit as stale:
+            note, stale_by, status = stale.current, stale.by, 409
+            form = ZoneNoteForm(formdata=None, obj=note, version=note.version)
+        else:
+            flash(_("Saved."))
+            return redirect(url_for("symptoms.action_plan", patient_id=patient.id)
+                            + f"#zone-{condition}-{zone}", code=303)
+    elif form.is_submitted():
+        status = 400
+    return render("symptoms/zone_note.html", None, status, form=form, condition=condition,
+                  zone=zone, stale=status == 409, stale_by=stale_by, note_max=zones.NOTE_MAX)
 
 
 @bp.get("/carnet/<int:patient_id>/symptoms")

@@ -15,19 +15,23 @@ whose slug is ``action-plan-<condition>-<zone>`` ("action-plan-heart-failure-amb
 plain words, written by an association's editor and reviewed by a professional and a
 second editor like any page (``content.workflow``). What to do in each zone is also said
 by Carnet itself in every language (the templates), so that the red zone says "call 15"
-even where no page was written.
+even where no page was written. Beside the page, the team writes with the patient what is
+theirs (a ``ZoneNote``: "my dry weight is 71 kg; call Amina Benali"), edited like any row
+of the carnet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ..content import reading
-from ..models import ContentPage
+from ..db import save_version, stale
+from ..models import Account, ContentPage, Patient, ZoneNote
+from ..types import utcnow
 from .questionnaires import AMBER, GREEN, RED, ZONES
 
 NAMES = {GREEN: _l("Green zone"), AMBER: _l("Amber zone"), RED: _l("Red zone")}
@@ -52,25 +56,60 @@ def slug(condition: str, zone: str) -> str:
     return f"action-plan-{condition.replace('_', '-')}-{zone}"
 
 
+NOTE_MAX = 1000  # characters the team may write for one zone
+
+
 @dataclass(frozen=True)
 class Zone:
-    """One zone of a condition's plan of action, with its page when one is published."""
+    """One zone of a condition's plan of action, with its page when one is published and
+    what the team wrote with the patient, if anything."""
 
     condition: str
     name: str
     page: ContentPage | None
+    note: ZoneNote | None = None
 
 
-def plans(db: Session, conditions: Iterable[str], language: str) -> dict[str, list[Zone]]:
-    """condition → its three zones (green, amber, red), for each of ``conditions``, in
-    ``language`` where a page is published in it, else in French; one query."""
-    conditions = [condition for condition in dict.fromkeys(conditions) if condition]
+def notes(db: Session, patient_id: int) -> dict[tuple[str, str], ZoneNote]:
+    """(condition, zone) → what the team wrote for this carnet; one query."""
+    return {(note.condition, note.zone): note for note in db.exec(
+        select(ZoneNote).where(ZoneNote.patient_id == patient_id))}
+
+
+def plans(db: Session, patient: Patient, language: str) -> dict[str, list[Zone]]:
+    """condition → its three zones (green, amber, red), for each of the carnet's conditions,
+    in ``language`` where a page is published in it, else in French; two queries."""
+    conditions = [condition for condition in dict.fromkeys(patient.conditions or [])
+                  if condition]
     pages = reading.for_slugs(db, [slug(c, zone) for c in conditions for zone in ZONES],
                               language)
-    return {condition: [Zone(condition, zone, pages.get(slug(condition, zone)))
-                        for zone in ZONES] for condition in conditions}
+    written = notes(db, patient.id)
+    return {condition: [Zone(condition, zone, pages.get(slug(condition, zone)),
+                             written.get((condition, zone))) for zone in ZONES]
+            for condition in conditions}
 
 
-def advice(db: Session, condition: str, zone: str, language: str) -> Zone:
+def advice(db: Session, patient: Patient, condition: str, zone: str, language: str) -> Zone:
     """The zone a report put its patient in, with what to do now for ``condition``."""
-    return Zone(condition, zone, reading.page(db, slug(condition, zone), language))
+    return Zone(condition, zone, reading.page(db, slug(condition, zone), language),
+                notes(db, patient.id).get((condition, zone)))
+
+
+def write_note(db: Session, patient: Patient, actor: Account, condition: str, zone: str,
+               text: str, base_version: int) -> ZoneNote:
+    """Save what the team wrote for ``zone`` of ``condition`` (empty: nothing of their own),
+    unless someone saved it since ``base_version`` (0: there was nothing) — then
+    :class:`StaleEdit`, as for every row of a carnet."""
+    note = notes(db, patient.id).get((condition, zone))
+    if note is not None:
+        save_version(db, note, base_version, actor.id, {"text": text})
+        return note
+    note = ZoneNote(patient_id=patient.id, condition=condition, zone=zone, text=text,
+                    updated_by_id=actor.id, updated_at=utcnow())
+    try:
+        with db.begin_nested():  # two first saves at once: one is first, the other is told
+            db.add(note)
+    except sa.exc.IntegrityError:
+        raise stale(db, notes(db, patient.id)[condition, zone]) from None
+    return note
+

@@ -284,7 +284,8 @@ PAGES = {
                 "/carnet/{jeanne}/plan/new?kind=problem",
                 "/carnet/{jeanne}/plan/new?kind=action&parent={goal}",
                 "/carnet/{jeanne}/appointments/new",
-                "/carnet/{jeanne}/appointments/{appointment}/edit"],
+                "/carnet/{jeanne}/appointments/{appointment}/edit",
+                "/carnet/{jeanne}/action-plan", "/carnet/{jeanne}/action-plan/heart_failure/red"],
 }
 
 

@@ -37,7 +37,8 @@ def _sample_values(db) -> dict[str, object]:
             "link_id": 1, "health_link_id": 1, "request_id": 1,
             "report_id": 1, "filename": "css/carnet.css", "subscription_id": 1,
             "slug": "se-peser-chaque-matin", "page_id": 1, "kind": "pages", "content_id": 1,
-            "questionnaire_id": 1, "key": "weight", "rule_key": "weight_gain"}
+            "questionnaire_id": 1, "key": "weight", "rule_key": "weight_gain",
+            "condition": "heart_failure", "zone": "amber"}
 
 
 def _urls(app, db, methods: set[str]) -> list[tuple[str, str]]:

@@ -280,16 +280,22 @@ async function showOnce(shown) {
   const id = shown.data.id;
   if (!(await firstTime(id))) return;
   const url = new URL(shown.data.url || "/", self.location.origin);
-  await self.registration.showNotification(shown.title || "Carnet", {
-    body: shown.body || "",
-    lang: shown.lang || "",
-    dir: shown.dir || "auto",
-    icon: ASSETS["icons/icon-192.png"],
-    badge: ASSETS["icons/icon-192.png"],
-    tag: shown.tag || `n${id}`,
-    renotify: true,
-    data: { id: id, url: url.origin === self.location.origin ? url.href : "/" },
-  });
+  try {
+    await self.registration.showNotification(shown.title || "Carnet", {
+      body: shown.body || "",
+      lang: shown.lang || "",
+      dir: shown.dir || "auto",
+      icon: ASSETS["icons/icon-192.png"],
+      badge: ASSETS["icons/icon-192.png"],
+      tag: shown.tag || `n${id}`,
+      renotify: true,
+      data: { id: id, url: url.origin === self.location.origin ? url.href : "/" },
+    });
+  } catch (error) {
+    // Not shown: not seen either, so that the push service's next delivery shows it.
+    await (await caches.open(SEEN_CACHE)).delete(`/push-seen/${id}`);
+    throw error;
+  }
 }
 
 // The push service replaced this device's subscription (Firefox tells; Chrome never does):

@@ -30,6 +30,7 @@ import socket
 import ssl
 import threading
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from ipaddress import ip_address
 from urllib.request import getproxies
@@ -103,6 +104,7 @@ class Transport:
     def __init__(self, concurrency: int = 64, per_service: int = 32,
                  timeout: tuple[float, float] = (5.0, 10.0)) -> None:
         self.loop = asyncio.new_event_loop()
+        self.per_service = max(1, per_service)
         self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout[0],
                                              sock_read=timeout[1])
         self.contexts: dict[str, ssl.SSLContext] = {}
@@ -135,7 +137,20 @@ class Transport:
         return asyncio.run_coroutine_threadsafe(self._all(messages, tls), self.loop)
 
     async def _all(self, messages: list[Message], tls: ssl.SSLContext) -> None:
-        await asyncio.gather(*(self._one(message, tls) for message in messages))
+        # A few lanes per push service, each encrypting and sending its messages one after
+        # the other: one lane encrypts while the others wait for their answers, and no
+        # message waits in the connection pool's queue (which costs as much as a request).
+        # The pool's limits stay the guarantee, whatever else is in flight.
+        queues: dict[tuple[str, int], deque[Message]] = {}
+        for message in messages:
+            queues.setdefault((message.destination.host, message.destination.port),
+                              deque()).append(message)
+        await asyncio.gather(*(self._lane(queue, tls) for queue in queues.values()
+                               for _ in range(min(self.per_service, len(queue)))))
+
+    async def _lane(self, queue: deque[Message], tls: ssl.SSLContext) -> None:
+        while queue:
+            await self._one(queue.popleft(), tls)
 
     async def _one(self, message: Message, tls: ssl.SSLContext) -> None:
         try:

@@ -7,9 +7,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import select
 
-from app.models import AuditEvent, ConsentKind, ContentPage, ContentStatus
+from app.models import (
+    AuditEvent,
+    ConsentKind,
+    ContentPage,
+    ContentStatus,
+    Notification,
+    NotificationKind,
+)
 from app.symptoms import zones
 
+from .conftest import persona
 from .symptom_actions import decide, forget_heart_reports, report_form
 
 GAIN_PAGE = "I say my weight this morning and 3 days ago."  # the amber page, in English
@@ -134,6 +142,11 @@ def test_the_team_writes_with_jeanne_what_is_hers_and_she_reads_it_after_a_repor
     written = "Mon poids sec : 71 kg. Appeler Amina Benali au 06 12 34 56 78."
     saved = lefevre.post(_note_path(jeanne_id), text=written, version="0")
     assert saved.status_code == 303
+    told = db.exec(select(Notification).where(Notification.patient_id == jeanne_id,
+                                              Notification.kind == NotificationKind.PLAN_CHANGED,
+                                              Notification.url.endswith("/action-plan"))).all()
+    assert persona(db, "jeanne").id in {row.account_id for row in told}
+    assert persona(db, "lefevre").id not in {row.account_id for row in told}  # he wrote it
     assert saved.location.endswith(f"/carnet/{jeanne_id}/action-plan#zone-heart_failure-amber")
 
     plan = signed_in("jeanne").get(f"/carnet/{jeanne_id}/action-plan").get_data(as_text=True)

@@ -30,7 +30,8 @@ from sqlmodel import Session, select
 
 from ..content import reading
 from ..db import save_version, stale
-from ..models import Account, ContentPage, Patient, ZoneNote
+from ..models import Account, ContentPage, NotificationKind, Patient, ZoneNote
+from ..notifications import notify
 from ..types import utcnow
 from .questionnaires import AMBER, GREEN, RED, ZONES
 
@@ -103,13 +104,16 @@ def write_note(db: Session, patient: Patient, actor: Account, condition: str, zo
     note = notes(db, patient.id).get((condition, zone))
     if note is not None:
         save_version(db, note, base_version, actor.id, {"text": text})
-        return note
-    note = ZoneNote(patient_id=patient.id, condition=condition, zone=zone, text=text,
-                    updated_by_id=actor.id, updated_at=utcnow())
-    try:
-        with db.begin_nested():  # two first saves at once: one is first, the other is told
-            db.add(note)
-    except sa.exc.IntegrityError:
-        raise stale(db, notes(db, patient.id)[condition, zone]) from None
+    else:
+        note = ZoneNote(patient_id=patient.id, condition=condition, zone=zone, text=text,
+                        updated_by_id=actor.id, updated_at=utcnow())
+        try:
+            with db.begin_nested():  # two first saves at once: one is first, the other is told
+                db.add(note)
+        except sa.exc.IntegrityError:
+            raise stale(db, notes(db, patient.id)[condition, zone]) from None
+    # Those who read the plan hear that it changed (no words of it in the push).
+    notify(db, patient, NotificationKind.PLAN_CHANGED, "plan", actor,
+           url=f"/carnet/{patient.id}/action-plan")
     return note
 

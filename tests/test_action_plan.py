@@ -184,3 +184,30 @@ def test_only_the_carnets_conditions_and_zones_have_a_note(signed_in, jeanne_id)
     lefevre = signed_in("lefevre")
     assert lefevre.get(f"/carnet/{jeanne_id}/action-plan/copd/amber").status_code == 404
     assert lefevre.get(f"/carnet/{jeanne_id}/action-plan/heart_failure/blue").status_code == 404
+
+
+def test_what_the_team_wrote_is_shown_after_a_report_only_where_the_plan_is_shared(
+        signed_in, db, jeanne_id):
+    """Claire may report for her mother; the team's words for the zone are the plan's: she
+    reads them (and it is written in "Who saw my carnet") only once the plan is shared."""
+    assert signed_in("lefevre").post(_note_path(jeanne_id), text="Mon poids sec : 71 kg.",
+                                      version="0").status_code == 303
+    decide(db, "jeanne", "claire", ConsentKind.GRANT, "symptoms:write")
+    decide(db, "jeanne", "claire", ConsentKind.REVOKE, "plan")
+    claire = signed_in("claire")
+    last = db.exec(select(sa.func.max(AuditEvent.id))).one() or 0
+    page = _gain_of_2_4_kg(claire, db, jeanne_id)
+    assert "Amber zone" in page and "Mon poids sec" not in page
+    assert f'href="/carnet/{jeanne_id}/action-plan"' not in page
+    read = db.exec(select(AuditEvent.section).where(
+        AuditEvent.id > last, AuditEvent.action == "read")).all()
+    assert "plan" not in read
+
+    decide(db, "jeanne", "claire", ConsentKind.GRANT, "plan")
+    last = db.exec(select(sa.func.max(AuditEvent.id))).one() or 0
+    page = _report(claire, db, jeanne_id, weight="73.6")
+    assert "Agreed with the care team:" in page and "Mon poids sec : 71 kg." in page
+    read = db.exec(select(AuditEvent.section).where(
+        AuditEvent.id > last, AuditEvent.action == "read",
+        AuditEvent.patient_id == jeanne_id)).all()
+    assert "plan" in read

@@ -3,6 +3,8 @@ the plan of action that says what to do after one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -94,12 +96,17 @@ def sent(patient_id: int, report_id: int):
     report, questionnaire = found
     row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
     # What to do now: the zone of the plan of action this report is in, for its condition.
+    # What the team wrote for it is the plan's: shown (and read) only where the plan is
+    # shared with the reader — a caregiver may report without seeing the plan.
+    access = carnet_access()
     zone = zones.advice(db, patient, questionnaire.condition, row.zone(),
                         reading.reader_language())
+    if zone.note is not None and not (zone.note.text and access.read("plan")):
+        zone = replace(zone, note=None)
     return render("symptoms/sent.html", None, row=row, own=policy.is_owner(g.account, patient),
                   zone=zone, advice=render_markdown(zone.page.body_markdown) if zone.page else "",
-                  may_read=policy.can(db, g.account, policy.READ, patient, "symptoms"),
-                  may_read_plan=policy.can(db, g.account, policy.READ, patient, "plan"))
+                  may_read=access.may(policy.READ, "symptoms"),
+                  may_read_plan=access.may(policy.READ, "plan"))
 
 
 @bp.get("/carnet/<int:patient_id>/action-plan")

@@ -8,7 +8,7 @@ alone is swapped in (the same template block).
 
 from __future__ import annotations
 
-from flask import flash, g, get_flashed_messages, redirect, render_template, request, url_for
+from flask import flash, g, get_flashed_messages, redirect, request, url_for
 
 from ..auth import login_required, require_professional
 from ..db import get_session
@@ -55,7 +55,6 @@ def my_day_page():
     return announce(answer, said) if said else answer
 
 
-
 @bp.get("/day/week", endpoint="my_week")
 @login_required
 def my_week_page():
@@ -64,4 +63,4 @@ def my_week_page():
     db = get_session()
     week = my_week.build(db, g.account, professional, utcnow(), page_number())
     record_reads(db, g.account, my_week.reads(week))
-    return render_template("carnet/my_week.html", week=week)
+    return render("carnet/my_week.html", None, week=week)

@@ -139,7 +139,7 @@ def zone_note(patient_id: int, condition: str, zone: str):
     status, stale_by = 200, None
     if form.validate_on_submit():
         try:
-            zones.write_note(db, patient, g.account, condition, zone, form.text.data,
+            zones.write_note(db, patient, g.account, note, condition, zone, form.text.data,
                              form.version.data)
         except StaleEdit as stale:
             note, stale_by, status = stale.current, stale.by, 409

@@ -96,12 +96,11 @@ def advice(db: Session, patient: Patient, condition: str, zone: str, language: s
                 notes(db, patient.id).get((condition, zone)))
 
 
-def write_note(db: Session, patient: Patient, actor: Account, condition: str, zone: str,
-               text: str, base_version: int) -> ZoneNote:
-    """Save what the team wrote for ``zone`` of ``condition`` (empty: nothing of their own),
-    unless someone saved it since ``base_version`` (0: there was nothing) — then
-    :class:`StaleEdit`, as for every row of a carnet."""
-    note = notes(db, patient.id).get((condition, zone))
+def write_note(db: Session, patient: Patient, actor: Account, note: ZoneNote | None,
+               condition: str, zone: str, text: str, base_version: int) -> ZoneNote:
+    """Save what the team wrote for ``zone`` of ``condition`` (empty: nothing of their own)
+    over ``note``, the one the form was opened on (None: there was none), unless someone
+    saved it since ``base_version`` — then :class:`StaleEdit`, as for every row of a carnet."""
     if note is not None:
         save_version(db, note, base_version, actor.id, {"text": text})
     else:

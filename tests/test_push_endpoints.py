@@ -23,7 +23,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import DeliveryStatus, NotificationDelivery, PushSubscription
-from app.push import endpoints, subscriptions
+from app.push import endpoints, subscriptions, transport
 from app.push.worker import Relay, Settings
 from app.types import utcnow
 
@@ -81,14 +81,20 @@ def star(app, monkeypatch):
 @pytest.fixture
 def connections(monkeypatch) -> list[tuple[str, int]]:
     """Every connection this process tries to open, as (address, port): the worker's HTTP
-    client's, since nothing else here connects through Python's sockets."""
+    client's (curl asks ``transport._open`` for each socket, refused or not), and any made
+    through Python's sockets, since nothing else here connects."""
     opened: list[tuple[str, int]] = []
-    real = socket.socket.connect
+    real_open, real_connect = transport._open, socket.socket.connect
+
+    def curl_opens(allowed, purpose, address):
+        opened.append(tuple(address.addr[:2]))
+        return real_open(allowed, purpose, address)
 
     def connect(self, address):
         opened.append(tuple(address[:2]))
-        return real(self, address)
+        return real_connect(self, address)
 
+    monkeypatch.setattr(transport, "_open", curl_opens)
     monkeypatch.setattr(socket.socket, "connect", connect)
     return opened
 

@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import aiohttp
 import sqlalchemy as sa
 from flask import Flask
 from py_vapid import VapidException
@@ -60,7 +59,7 @@ from ..types import utcnow
 from . import deliveries, endpoints, mail, preferences, scheduled
 from . import payload as payloads
 from .subscriptions import forget
-from .transport import Message, Transport, Unreachable
+from .transport import InvalidURL, Message, Transport, Unreachable
 from .vapid import Signer
 
 log = logging.getLogger("carnet.push")
@@ -544,7 +543,7 @@ class Relay:
         error = send.error if send.message is None else send.message.error
         if isinstance(error, endpoints.Unresolved):
             self._retry(send, now, None, "host name not resolved", counts)
-        elif isinstance(error, endpoints.Refused | aiohttp.InvalidURL | VapidException):
+        elif isinstance(error, endpoints.Refused | InvalidURL | VapidException):
             # Not allowed now, its name resolves to an internal address, or not a URL one can
             # sign for or send to: never called, and no retry will change it.
             self._settle(send, DeliveryStatus.FAILED, "endpoint refused")

@@ -380,3 +380,24 @@ def test_a_redirect_from_a_pinned_push_service_is_not_followed(db, pinned, conne
 ])
 def test_public_addresses(address, expected):
     assert endpoints.public(ip_address(address)) is expected
+
+
+def test_curl_opens_no_socket_to_an_address_the_worker_did_not_check(app, service,
+                                                                     connections):
+    """The second lock behind ``RESOLVE``: were curl to resolve a pinned message's name
+    itself (here, a URL naming the host otherwise than its checked destination), the socket
+    it asks for goes nowhere but to a checked address."""
+    device = service.new_device()
+    port = service.server.server_port
+    message = transport.Message(
+        f"http://localhost:{port}/push/{device.token}",
+        endpoints.Destination("http", "push.example.net", port, ("127.0.0.2",)),
+        device.subscription_json()["keys"], b'{"web_push":8030}', {"TTL": "60"})
+
+    sender = transport.Transport()
+    sender.send([message]).result(timeout=30)
+    sender.close()
+
+    assert (message.answer, message.error.reason) == (None, "ConnectionError")
+    assert ("127.0.0.1", port) in connections or ("::1", port) in connections
+    assert service.received == []

@@ -181,8 +181,11 @@ class _Sender:
                 if self.running and not self._startable():
                     wait = self.multi.timeout()
                     self.multi.select(TICK if wait < 0 else min(TICK, wait / 1000))
-        finally:
-            for message, batch, _ in self.running.values():
+        finally:  # stopped: what was not sent has no answer
+            self._take(block=False)
+            unsent = [(message, batch) for message, batch, _ in self.running.values()]
+            unsent += [item for waiting in self.waiting.values() for item in waiting]
+            for message, batch in unsent:
                 message.error = Unreachable("ConnectionError")
                 batch.one_less()
             for handle in [*self.running, *self.idle]:

@@ -19,6 +19,10 @@ machine's mood (a shared virtual machine's speed varies by half from one minute 
    time it used (all its threads);
 3. the same again with two worker processes sharing the outbox.
 
+With each run of workers, how busy the machine's cores were (from /proc/stat): the workers
+share them with PostgreSQL and the stand-in push service, so two workers can only double
+one where one leaves a core idle.
+
 Each figure is printed as the median of the rounds (and their range). The last line,
 ``fan-out/encrypt ratio: 0.xx``, is the median of one worker's delivery rate over the
 encryption rate of the same round, for a script to read.
@@ -149,7 +153,8 @@ def drop(url: str) -> None:
     engine.dispose()
 
 
-def run_workers(url: str, instance: str, processes: int) -> tuple[float, int, float]:
+def run_workers(url: str, instance: str, processes: int) -> tuple[float, int, float, float]:
+    """(elapsed, sent, the workers' CPU seconds, how busy the machine's cores were)."""
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
     workers = [context.Process(target=worker, args=(url, instance, start, results))
@@ -157,13 +162,30 @@ def run_workers(url: str, instance: str, processes: int) -> tuple[float, int, fl
     for process in workers:
         process.start()
     time.sleep(3)  # each has imported the app and connected
+    before = _cores()
     start.set()
     reports = [results.get(timeout=600) for _ in workers]
+    busy = _busy(before, _cores())
     for process in workers:
         process.join()
     began = min(r[0] for r in reports)
     ended = max(r[1] for r in reports)
-    return ended - began, sum(r[2] for r in reports), sum(r[3] for r in reports)
+    return ended - began, sum(r[2] for r in reports), sum(r[3] for r in reports), busy
+
+
+def _cores() -> tuple[int, int]:
+    """(idle, total) jiffies of all cores, from Linux's /proc/stat ((0, 0) elsewhere)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; all but guest time
+
+
+def _busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return 1 - (after[0] - before[0]) / total if total else float("nan")
 
 
 def scratch_database(base: str) -> str:
@@ -201,7 +223,8 @@ def main() -> None:
     origin = f"http://127.0.0.1:{ports.get(timeout=30)}"
     devices = devices_at(origin)
 
-    rates: dict[str, list[float]] = {"encrypt": [], "1": [], "2": [], "cpu": [], "ratio": []}
+    rates: dict[str, list[float]] = {name: [] for name in (
+        "encrypt", "1", "2", "cpu 1", "cpu 2", "ratio", "busy 1", "busy 2")}
     for _round in range(args.rounds):
         for processes in (1, 2):
             url = scratch_database(args.database_url)
@@ -209,14 +232,15 @@ def main() -> None:
             body = queue(url, instance, args.count, devices)
             if processes == 1:  # the same payload, for the same device, just before
                 rates["encrypt"].append(encryption_rate(devices[0], body, args.count))
-            elapsed, sent, cpu = run_workers(url, instance, processes)
+            elapsed, sent, cpu, busy = run_workers(url, instance, processes)
+            rates[f"busy {processes}"].append(busy * 100)
             total_sent, waiting = delivered(url)
             drop(url)
             assert sent == total_sent == args.count and waiting == 0, (sent, total_sent,
                                                                        waiting)
             rates[str(processes)].append(args.count / elapsed)
+            rates[f"cpu {processes}"].append(cpu / args.count * 1000)
             if processes == 1:
-                rates["cpu"].append(cpu / args.count * 1000)
                 rates["ratio"].append(rates["1"][-1] / rates["encrypt"][-1])
             print(f"round {_round + 1}, {processes} worker(s): {args.count} notifications in "
                   f"{elapsed:.2f} s = {args.count / elapsed:.0f}/s", flush=True)
@@ -228,9 +252,13 @@ def main() -> None:
           f"{args.latency_ms:g} ms, {DEVICES} devices, {args.rounds} rounds (median, range)")
     print(f"pywebpush encryption alone: {_spread(rates['encrypt'], '.0f')}/s")
     print(f"one worker: {_spread(rates['1'], '.0f')}/s, "
-          f"{_spread(rates['cpu'], '.2f')} ms of CPU per notification")
-    print(f"two workers: {_spread(rates['2'], '.0f')}/s")
+          f"{_spread(rates['cpu 1'], '.2f')} ms of CPU per notification")
+    print(f"two workers: {_spread(rates['2'], '.0f')}/s, "
+          f"{_spread(rates['cpu 2'], '.2f')} ms of CPU per notification (both)")
     print(f"two workers / one: {_spread(pairs, '.2f')}")
+    print(f"the machine's cores busy: {_spread(rates['busy 1'], '.0f')} % with one worker, "
+          f"{_spread(rates['busy 2'], '.0f')} % with two (the workers, PostgreSQL and the "
+          f"push service together)")
     print(f"fan-out/encrypt ratio: {statistics.median(rates['ratio']):.2f}")
 
 

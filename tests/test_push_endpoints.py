@@ -401,3 +401,23 @@ def test_curl_opens_no_socket_to_an_address_the_worker_did_not_check(app, servic
     assert (message.answer, message.error.reason) == (None, "ConnectionError")
     assert ("127.0.0.1", port) in connections or ("::1", port) in connections
     assert service.received == []
+
+
+def test_a_push_service_that_never_answers_is_given_up_on_and_tried_later(
+        app, db, demo, service, ctx):
+    """It accepts the connection, reads the message and says nothing: after the read
+    timeout the delivery waits for a retry ("Timeout"), and the worker goes on."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    _kept_before(db, service, f"http://127.0.0.1:{silent.getsockname()[1]}/push/silent")
+    row = row_for(jeanne_reports(db), db, "lefevre")
+    now = utcnow()
+    settings = replace(Settings.from_config(app.config), timeout=(1.0, 1.0))
+
+    try:
+        Relay(app, settings, app.extensions["carnet.vapid"]).drain(now)
+    finally:
+        silent.close()
+
+    delivery = _delivery(db, row)
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.PENDING, "Timeout")
+    assert delivery.next_attempt_at > now

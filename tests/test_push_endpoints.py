@@ -421,3 +421,28 @@ def test_a_push_service_that_never_answers_is_given_up_on_and_tried_later(
     delivery = _delivery(db, row)
     assert (delivery.status, delivery.last_error) == (DeliveryStatus.PENDING, "Timeout")
     assert delivery.next_attempt_at > now
+
+
+def test_through_a_proxy_named_in_the_environment_the_proxy_is_the_one_contacted(
+        app, connections, monkeypatch):
+    """With ``https_proxy`` set, the message goes to the proxy (which resolves the name),
+    never straight to an address of the push service; ``no_proxy`` names a host reached
+    directly, pinned as usual."""
+    closed = socket.create_server(("127.0.0.1", 0))
+    proxy_port = closed.getsockname()[1]
+    closed.close()  # nothing answers there: refused, and tried later
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy_port}")
+    monkeypatch.setenv("no_proxy", "direct.example.net")
+    keys = PushService("unused").new_device().subscription_json()["keys"]
+    proxied, direct = (transport.Message(
+        f"https://{host}:4443/push/x", endpoints.Destination("https", host, 4443, (address,)),
+        keys, b'{"web_push":8030}', {"TTL": "60"})
+        for host, address in (("push.example.net", "127.0.0.2"),
+                              ("direct.example.net", "127.0.0.3")))
+
+    sender = transport.Transport()
+    sender.send([proxied, direct]).result(timeout=30)
+    sender.close()
+
+    assert sorted(connections) == [("127.0.0.1", proxy_port), ("127.0.0.3", 4443)]
+    assert proxied.error.reason == direct.error.reason == "ConnectionError"

@@ -117,13 +117,15 @@ class Transport:
                  timeout: tuple[float, float] = (5.0, 10.0)) -> None:
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         sender = _Sender(self.inbox, max(1, concurrency), max(1, per_service), timeout)
-        thread = threading.Thread(target=sender.run, name="carnet-push", daemon=True)
-        thread.start()
-        self._finalizer = weakref.finalize(self, _stop, self.inbox, thread)
+        self.thread = threading.Thread(target=sender.run, name="carnet-push", daemon=True)
+        self.thread.start()
+        self._finalizer = weakref.finalize(self, _stop, self.inbox, self.thread)
 
     def send(self, messages: list[Message]) -> Future:
         """Start sending ``messages``; the returned future is done when each has its answer
         or its error."""
+        if not self.thread.is_alive():  # stopped by a fault: better to fail than to wait
+            raise RuntimeError("the push sending thread has stopped")
         done: Future = Future()
         self.inbox.put((messages, done))
         return done
@@ -244,6 +246,8 @@ class _Sender:
             # IPv6 addresses in brackets, in the order the worker checked them.
             handle.setopt(pycurl.RESOLVE, [f"{where.host}:{where.port}:" + ",".join(
                 f"[{a}]" if ":" in a else a for a in where.addresses)])
+        else:  # not the pins of the handle's last message
+            handle.unsetopt(pycurl.RESOLVE)
         handle.setopt(pycurl.URL, message.url)
         handle.setopt(pycurl.POSTFIELDS, body)
         handle.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in

@@ -258,8 +258,8 @@ class Relay:
             return []
         policy.forget()  # decide afresh: consent may have changed since
         # Plain rows, not ORM objects: read here and by the payload, never changed in place
-        # (what changes is written below, a statement per kind of change). Loading them as
-        # objects was a tenth of a worker's time.
+        # (what changes is written below, a statement per kind of change, with no flush of
+        # objects one by one).
         table = Notification.__table__
         batch = db.connection().execute(sa.select(table).where(
             ids_in(db, table.c.id, ids)).order_by(table.c.id)).all()
@@ -432,11 +432,8 @@ class Relay:
                     endpoints.Unresolved) as error:  # not sent; ``_outcome`` says what next
                 send.error = error
             going.append(send)
-        table = NotificationDelivery.__table__
-        if going:
-            db.connection().execute(sa.update(table).where(ids_in(
-                db, table.c.id, [send.id for send in going])).values(
-                attempts=table.c.attempts + 1))
+        _update(db, NotificationDelivery, [send.id for send in going],
+                {"attempts": NotificationDelivery.__table__.c.attempts + 1})
         _write_outcomes(db, [send for send in sends if send.outcome])
         deliveries.settle(db, {send.notification.id for send in sends if send.outcome})
         db.commit()  # no transaction stays open while we wait for push services
@@ -679,10 +676,8 @@ def _write_outcomes(db: Session, sends: list[_Send]) -> None:
     for send in sends:
         groups.setdefault(tuple(sorted(send.outcome.items(), key=lambda item: item[0])),
                           []).append(send.id)
-    table = NotificationDelivery.__table__
     for values, ids in groups.items():
-        db.connection().execute(sa.update(table).where(ids_in(db, table.c.id, ids))
-                                .values(**dict(values)))
+        _update(db, NotificationDelivery, ids, dict(values))
 
 
 def stop_on_signals() -> threading.Event:

@@ -38,7 +38,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,23 +133,13 @@ def devices_at(origin: str) -> list[dict]:
 def delivered(url: str) -> tuple[int, int]:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url)  # already a SQLAlchemy URL (scratch_database)
+    engine = sa.create_engine(url)  # already a SQLAlchemy URL (own_database)
     with engine.connect() as connection:
         sent, waiting = connection.execute(sa.text(
             "SELECT count(*) FILTER (WHERE status = 'sent'),"
             " count(*) FILTER (WHERE status = 'pending') FROM notification")).one()
     engine.dispose()
     return sent, waiting
-
-
-def drop(url: str) -> None:
-    import sqlalchemy as sa
-
-    base, name = url.rsplit("/", 1)
-    engine = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def run_workers(url: str, instance: str, processes: int) -> tuple[float, int, float, float]:
@@ -188,20 +177,6 @@ def _busy(before: tuple[int, int], after: tuple[int, int]) -> float:
     return 1 - (after[0] - before[0]) / total if total else float("nan")
 
 
-def scratch_database(base: str) -> str:
-    import sqlalchemy as sa
-
-    from app.config import sqlalchemy_url
-
-    base = sqlalchemy_url(base)
-    name = f"carnet_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return base.rsplit("/", 1)[0] + f"/{name}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10000)
@@ -214,6 +189,7 @@ def main() -> None:
     instance = tempfile.mkdtemp(prefix="carnet-bench-")
     os.environ["CARNET_INSTANCE"] = instance
     from app.db import upgrade
+    from tests.databases import own_database
 
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
@@ -227,15 +203,14 @@ def main() -> None:
         "encrypt", "1", "2", "cpu 1", "cpu 2", "ratio", "busy 1", "busy 2")}
     for _round in range(args.rounds):
         for processes in (1, 2):
-            url = scratch_database(args.database_url)
-            upgrade(url)
-            body = queue(url, instance, args.count, devices)
-            if processes == 1:  # the same payload, for the same device, just before
-                rates["encrypt"].append(encryption_rate(devices[0], body, args.count))
-            elapsed, sent, cpu, busy = run_workers(url, instance, processes)
-            rates[f"busy {processes}"].append(busy * 100)
-            total_sent, waiting = delivered(url)
-            drop(url)
+            with own_database(args.database_url) as url:  # dropped after the run
+                upgrade(url)
+                body = queue(url, instance, args.count, devices)
+                if processes == 1:  # the same payload, for the same device, just before
+                    rates["encrypt"].append(encryption_rate(devices[0], body, args.count))
+                elapsed, sent, cpu, busy = run_workers(url, instance, processes)
+                rates[f"busy {processes}"].append(busy * 100)
+                total_sent, waiting = delivered(url)
             assert sent == total_sent == args.count and waiting == 0, (sent, total_sent,
                                                                        waiting)
             rates[str(processes)].append(args.count / elapsed)

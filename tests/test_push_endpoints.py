@@ -139,6 +139,12 @@ def _kept_before(db, service: PushService, endpoint: str) -> None:
     db.commit()
 
 
+def _transport() -> transport.Transport:
+    """The worker's HTTP client with the worker's default limits and timeouts."""
+    settings = Settings()
+    return transport.Transport(settings.concurrency, settings.per_service, settings.timeout)
+
+
 def _delivery(db, notification) -> NotificationDelivery:
     db.expire_all()
     return db.exec(select(NotificationDelivery).where(
@@ -394,7 +400,7 @@ def test_curl_opens_no_socket_to_an_address_the_worker_did_not_check(app, servic
         endpoints.Destination("http", "push.example.net", port, ("127.0.0.2",)),
         device.subscription_json()["keys"], b'{"web_push":8030}', {"TTL": "60"})
 
-    sender = transport.Transport()
+    sender = _transport()
     sender.send([message]).result(timeout=30)
     sender.close()
 
@@ -440,7 +446,7 @@ def test_through_a_proxy_named_in_the_environment_the_proxy_is_the_one_contacted
         for host, address in (("push.example.net", "127.0.0.2"),
                               ("direct.example.net", "127.0.0.3")))
 
-    sender = transport.Transport()
+    sender = _transport()
     sender.send([proxied, direct]).result(timeout=30)
     sender.close()
 

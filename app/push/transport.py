@@ -113,8 +113,8 @@ class Transport:
     """A thread with a curl multi handle (see the module's docstring). It stops when it is
     no longer referenced, or on ``close``."""
 
-    def __init__(self, concurrency: int = 64, per_service: int = 32,
-                 timeout: tuple[float, float] = (5.0, 10.0)) -> None:
+    def __init__(self, concurrency: int, per_service: int,
+                 timeout: tuple[float, float]) -> None:  # the worker's Settings say
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         sender = _Sender(self.inbox, max(1, concurrency), max(1, per_service), timeout)
         self.thread = threading.Thread(target=sender.run, name="carnet-push", daemon=True)

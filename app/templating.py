@@ -17,7 +17,7 @@ from .consent.wording import (
     audit_sentence,
     consent_sentence,
     hands_over_sentence,
-    section_name,
+    section_names,
     section_words,
     sees_sentence,
 )
@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items, label=label, change_text=change_text, role_heading=role_heading,
         change_lines=change_lines, changed_meanwhile=changed_meanwhile, note_author=note_author,
         audit_sentence=audit_sentence, consent_sentence=consent_sentence,
-        section_words=section_words, section_name=section_name, sees_sentence=sees_sentence,
+        section_words=section_words, section_names=section_names, sees_sentence=sees_sentence,
         hands_over_sentence=hands_over_sentence, ability_state=ability_state,
         item_url=item_url,
         idle_warning=idle_warning,

@@ -168,10 +168,11 @@ def test_filters_by_kind_and_by_patient(app, db, demo, jeanne_id, now):
 
 
 def _answered(db, patient_id: int, status: RequestStatus, days: float,
-              who: str = "lucas", asked_by: str | None = None) -> AccessRequest:
+              who: str = "lucas", asked_by: str | None = None,
+              scopes: tuple[str, ...] = ("team", "appointments")) -> AccessRequest:
     request = AccessRequest(patient_id=patient_id, requester_account_id=persona(db, who).id,
                             asked_by_id=persona(db, asked_by).id if asked_by else None,
-                            scopes=["team", "appointments"], status=status,
+                            scopes=list(scopes), status=status,
                             decided_at=utcnow() - timedelta(days=days) if days >= 0 else None)
     db.add(request)
     db.commit()
@@ -192,11 +193,28 @@ def test_the_answers_to_his_access_requests_of_the_last_7_days(signed_in, app, d
     page = signed_in("lucas").get("/day").get_data(as_text=True)
     line = page.split(f'id="day-access-{given.id}"')[1].split("</li>")[0]
     assert "Access given" in line and f'href="/carnet/{jeanne_id}/"' in line
-    assert "Care team, Appointments" in line
+    assert "Care team and Appointments" in line
     line = page.split(f'id="day-access-{refused.id}"')[1].split("</li>")[0]
     assert "Access refused" in line and "href=" not in line
     page = signed_in("nadia").get("/day?kind=access").get_data(as_text=True)
     assert "For Dr Paul Lefèvre" in page
+
+
+@pytest.mark.parametrize(("language", "sections"), [
+    ("en", "Care team, Appointments, and Notebook"),
+    ("fr", "Équipe de soins, Rendez-vous et Cahier de liaison"),
+    ("ar", "فريق الرعاية والمواعيد ودفتر التواصل"),
+])
+def test_an_answers_sections_are_listed_in_the_carnets_order_and_the_readers_language(
+        signed_in, db, demo, jeanne_id, language, sections):
+    # Stored in the order Lucas ticked them, with an ability that is no section.
+    given = _answered(db, jeanne_id, RequestStatus.ACCEPTED, 1,
+                      scopes=("notes", "notes:write", "appointments", "team"))
+    persona(db, "lucas").locale = language
+    db.commit()
+    page = signed_in("lucas").get("/day?kind=access").get_data(as_text=True)
+    line = page.split(f'id="day-access-{given.id}"')[1].split("</li>")[0]
+    assert f"{sections} · <time" in line
 
 
 def test_the_coordinator_has_the_day_of_the_carnets_she_coordinates(app, db, demo, jeanne_id,

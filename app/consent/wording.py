@@ -35,6 +35,13 @@ def section_name(section: str) -> str:
     }.get(section.split(":")[0], section)
 
 
+def section_names(scopes) -> str:
+    """The parts of the carnet among ``scopes`` (an access request's: its abilities, such as
+    "notes:write", are left out), as their pages are called, in the carnet's order and in the
+    reader's language: "Care team and Appointments"."""
+    return _listed([section for section in SECTIONS if section in scopes], section_name)
+
+
 def sees_sentence(seen, sections) -> str:
     """What one person sees of the carnet, in a line: "Sees your care plan and your
     appointments." (the sharing page's summary of that person)."""
@@ -53,10 +60,10 @@ def hands_over_sentence(sections) -> str:
         [section for section in SECTIONS if section in sections]))
 
 
-def _listed(sections) -> str:
-    """ "your care team, your care plan and your appointments", in the reader's language."""
-    return format_list([section_words(section) for section in sections],
-                       locale=str(get_locale()))
+def _listed(sections, words=section_words) -> str:
+    """ "your care team, your care plan and your appointments", in the reader's language;
+    ``words`` says each section."""
+    return format_list([words(section) for section in sections], locale=str(get_locale()))
 
 
 def audit_sentence(event: AuditEvent, actor: Account | None, recipient: str | None = None

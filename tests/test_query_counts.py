@@ -21,6 +21,8 @@ from app.models import (
     CareTeamMember,
     CarnetVisit,
     ChangeKind,
+    ContentPage,
+    ContentStatus,
     Note,
     Patient,
     PlanItem,
@@ -53,6 +55,7 @@ CARNET_PAGES = [
     "/carnet/{id}/changes?page=2",
     "/carnet/{id}/print",
     "/carnet/{id}/export.fhir.json",
+    "/carnet/{id}/action-plan",
 ]
 
 
@@ -181,6 +184,28 @@ def test_dr_lefevres_patients_make_as_many_queries_with_20_more_patients(
     page = demo_actions.client.get("/patients").get_data(as_text=True)
     assert "Patient N° 19" in page
     assert count("/patients") == before
+
+
+def test_the_plan_of_action_makes_as_many_queries_with_its_pages_as_without(
+    signed_in, db, engine
+):
+    """Each zone's page is shown with its text: read with the pages, not one query a page."""
+    jeanne = _carnet(db, "jeanne")
+    pages = db.exec(select(ContentPage).where(
+        col(ContentPage.slug).startswith("action-plan-"),
+        ContentPage.status == ContentStatus.PUBLISHED)).all()
+    assert len({page.slug for page in pages}) >= 6  # heart failure and diabetes, 3 zones each
+    path = f"/carnet/{jeanne.id}/action-plan"
+    browser = signed_in("jeanne")
+    count = QueryCounter(engine, browser.actions)
+    count(path)
+    with_pages = count(path)
+
+    for page in pages:
+        page.status = ContentStatus.RETIRED
+    db.commit()
+    assert "I call 15 straight away." not in browser.get(path).get_data(as_text=True)
+    assert count(path) == with_pages
 
 
 # Lists that grow with history are paged from a key (app/paging.py): a deep page costs the

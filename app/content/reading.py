@@ -62,12 +62,14 @@ def for_conditions(db: Session, conditions: Iterable[str], language: str) -> lis
     return by_title(p for p in chosen.values() if wanted & set(p.conditions or []))
 
 
-def for_slugs(db: Session, slugs: Iterable[str], language: str) -> dict[str, ContentPage]:
-    """slug → published page, for the slugs that have one (a plan action's page)."""
+def for_slugs(db: Session, slugs: Iterable[str], language: str, *,
+              with_body: bool = False) -> dict[str, ContentPage]:
+    """slug → published page, for the slugs that have one (a plan action's page); with their
+    text when ``with_body`` (a page that shows them all), else it is left out."""
     wanted = {slug for slug in slugs if slug}
     if not wanted:
         return {}
-    return _one_per_slug(db.exec(_published(language).where(
+    return _one_per_slug(db.exec(_published(language, with_body=with_body).where(
         col(ContentPage.slug).in_(wanted))).all(), language)
 
 

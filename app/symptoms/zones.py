@@ -79,11 +79,12 @@ def notes(db: Session, patient_id: int) -> dict[tuple[str, str], ZoneNote]:
 
 def plans(db: Session, patient: Patient, language: str) -> dict[str, list[Zone]]:
     """condition → its three zones (green, amber, red), for each of the carnet's conditions,
-    in ``language`` where a page is published in it, else in French; two queries."""
+    in ``language`` where a page is published in it, else in French, with their text (the
+    page shows it); two queries."""
     conditions = [condition for condition in dict.fromkeys(patient.conditions or [])
                   if condition]
     pages = reading.for_slugs(db, [slug(c, zone) for c in conditions for zone in ZONES],
-                              language)
+                              language, with_body=True)
     written = notes(db, patient.id)
     return {condition: [Zone(condition, zone, pages.get(slug(condition, zone)),
                              written.get((condition, zone))) for zone in ZONES]

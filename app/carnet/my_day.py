@@ -11,7 +11,7 @@ One list, in the order a GP would deal with it:
 5. actions put on their name that wait for their answer (delegation), oldest first. Until
    they accept one, it is not among their actions (2.);
 6. the answers to the access they asked for (or asked on someone's behalf, as a
-   coordinator) within the last ``AHEAD`` days, newest first: given, the carnet opens to
+   coordinator) within the last ``BACK`` days, newest first: given, the carnet opens to
    them; refused, they know. These are their own requests: no section of a carnet is read.
 
 The access policy decides, section by section, which carnets each part may come from: an
@@ -51,6 +51,7 @@ from . import queries
 from .appointments import PARIS
 
 AHEAD = 7  # days: an action due within a week is on the list
+BACK = 7  # days: the answer to an access request stays on the list for a week
 PER_KIND = 50  # lines of one kind at most: the rest is on the carnets' own pages
 
 REPORTS, ACTIONS, APPOINTMENTS, NOTES, REQUESTS, ACCESS = (
@@ -195,7 +196,7 @@ def _requests(db: Session, account: Account, professional: Professional, carnets
 
 
 def _answers(db: Session, account: Account, today: date) -> list[Line]:
-    since = datetime.combine(today - timedelta(days=AHEAD), time(), PARIS)
+    since = datetime.combine(today - timedelta(days=BACK), time(), PARIS)
     owner, requester = aliased(Account), aliased(Account)
     rows = db.exec(select(AccessRequest, Patient, owner, requester)
                    .join(Patient, Patient.id == AccessRequest.patient_id)

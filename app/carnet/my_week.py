@@ -108,9 +108,9 @@ class Week:
 
 
 def summarise(db: Session, account: Account, professional: Professional,
-              now: datetime) -> list[PatientWeek]:
-    """The weeks of ``professional``'s patients who have something to say (counts only)."""
-    window = Window.at(now)
+              window: Window) -> list[PatientWeek]:
+    """The weeks of ``professional``'s patients who have something to say in ``window``
+    (counts only)."""
     carnets = queries.carnets_of(db, professional)
     found: dict[int, PatientWeek] = {}
     for section, part in _PARTS:
@@ -127,7 +127,7 @@ def build(db: Session, account: Account, professional: Professional, now: dateti
           page: int = 1) -> Week:
     """Page ``page`` of the summary of ``professional``'s week at ``now``."""
     window = Window.at(now)
-    ordered = _in_order(db, summarise(db, account, professional, now))
+    ordered = _in_order(db, summarise(db, account, professional, window))
     pages = page_count(len(ordered), PER_PAGE)
     page = min(page, pages)
     shown = ordered[(page - 1) * PER_PAGE:page * PER_PAGE]

@@ -166,7 +166,7 @@ def send_weekly_summaries(db: Session, now: datetime) -> int:
     written = 0
     for account, professional in _claimed(db, candidates, due, {"last_weekly_at": now}):
         policy.forget()  # one professional's decisions at a time
-        if my_week.summarise(db, account, professional, now):
+        if my_week.summarise(db, account, professional, my_week.Window.at(now)):
             db.add(Notification(account_id=account.id, kind=NotificationKind.WEEKLY_SUMMARY,
                                 topic="weekly", url=WEEKLY_URL, created_at=now,
                                 not_before=now, expires_at=next_weekly_time(now)))

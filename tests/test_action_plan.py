@@ -180,6 +180,48 @@ def test_a_note_saved_meanwhile_is_not_overwritten_and_bad_input_changes_nothing
     assert db.get(ZoneNote, notes[0].id).text == ""
 
 
+def _plan_changed(db, jeanne_id: int) -> int:
+    """How many "the plan changed" notifications Jeanne's carnet has sent."""
+    return len(db.exec(select(Notification.id).where(
+        Notification.patient_id == jeanne_id,
+        Notification.kind == NotificationKind.PLAN_CHANGED)).all())
+
+
+def test_the_same_words_saved_again_are_no_new_version_and_tell_no_one(
+        signed_in, db, jeanne_id):
+    from app.models import ZoneNote
+
+    lefevre = signed_in("lefevre")
+    written = "Mon poids sec : 71 kg."
+    assert lefevre.post(_note_path(jeanne_id), text=written, version="0").status_code == 303
+    told = _plan_changed(db, jeanne_id)
+    assert lefevre.post(_note_path(jeanne_id), text=f"  {written} ",
+                        version="1").status_code == 303
+    # Saved again from a form opened before: refused like any stale save.
+    assert signed_in("amina").post(_note_path(jeanne_id), text=written,
+                                   version="0").status_code == 409
+    # Nothing written where there was nothing: no row, no news.
+    assert lefevre.post(_note_path(jeanne_id, "green"), text="", version="0").status_code == 303
+    db.expire_all()
+    notes = db.exec(select(ZoneNote).where(ZoneNote.patient_id == jeanne_id)).all()
+    assert [(n.zone, n.text, n.version) for n in notes] == [("amber", written, 1)]
+    assert _plan_changed(db, jeanne_id) == told
+
+
+def test_a_note_rewritten_in_arabic_is_marked_arabic(signed_in, db, jeanne_id):
+    from app.models import ZoneNote
+
+    assert _in(signed_in("lefevre"), "fr").post(
+        _note_path(jeanne_id), text="Appeler Amina Benali.", version="0").status_code == 303
+    note = db.exec(select(ZoneNote).where(ZoneNote.patient_id == jeanne_id)).one()
+    assert note.language == "fr"
+    assert _in(signed_in("amina"), "ar").post(
+        _note_path(jeanne_id), text="اتصلي بأمينة بن علي.", version="1").status_code == 303
+    db.expire_all()
+    note = db.get(ZoneNote, note.id)
+    assert (note.text, note.version, note.language) == ("اتصلي بأمينة بن علي.", 2, "ar")
+
+
 def test_only_the_carnets_conditions_and_zones_have_a_note(signed_in, jeanne_id):
     lefevre = signed_in("lefevre")
     assert lefevre.get(f"/carnet/{jeanne_id}/action-plan/copd/amber").status_code == 404

@@ -29,8 +29,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from ..content import reading
-from ..db import save_version, stale
+from ..db import require_version, save_version, stale
 from ..models import Account, ContentPage, NotificationKind, Patient, ZoneNote
+from ..models.base import reworded
 from ..notifications import notify
 from ..types import utcnow
 from .questionnaires import AMBER, GREEN, RED, ZONES
@@ -98,12 +99,19 @@ def advice(db: Session, patient: Patient, condition: str, zone: str, language: s
 
 
 def write_note(db: Session, patient: Patient, actor: Account, note: ZoneNote | None,
-               condition: str, zone: str, text: str, base_version: int) -> ZoneNote:
+               condition: str, zone: str, text: str, base_version: int) -> ZoneNote | None:
     """Save what the team wrote for ``zone`` of ``condition`` (empty: nothing of their own)
     over ``note``, the one the form was opened on (None: there was none), unless someone
-    saved it since ``base_version`` — then :class:`StaleEdit`, as for every row of a carnet."""
+    saved it since ``base_version`` — then :class:`StaleEdit`, as for every row of a carnet.
+    The same words again change nothing and tell no one (None when there is still no note);
+    new words are in their writer's language."""
+    if (note.text if note is not None else "") == text:
+        if note is not None:
+            require_version(db, note, base_version)
+        return note
     if note is not None:
-        save_version(db, note, base_version, actor.id, {"text": text})
+        changed = {"text": text}
+        save_version(db, note, base_version, actor.id, {**changed, **reworded(changed, {"text"})})
     else:
         note = ZoneNote(patient_id=patient.id, condition=condition, zone=zone, text=text,
                         updated_by_id=actor.id, updated_at=utcnow())

@@ -258,7 +258,7 @@ def _noted(db, patient_id: int, who: str, at: datetime) -> None:
 
 
 def _shown(week: my_week.Week) -> dict[int, dict[str, int]]:
-    return {patient.patient_id: {name: getattr(patient, name) for name in my_week.SECTION
+    return {patient.patient_id: {name: getattr(patient, name) for name in patient.read_from
                                  if getattr(patient, name)} for patient in week.patients}
 
 

@@ -46,12 +46,6 @@ from .appointments import PARIS
 WEEK = 7  # days looked back on
 PER_PAGE = 50  # patients on a page
 
-# What each count of a patient's week says something of: the section it is a read of.
-SECTION = {"reports": "symptoms", "urgent": "symptoms", "plan_changes": "plan",
-           "notes": "notes", "added": "appointments", "changed": "appointments",
-           "cancelled": "appointments", "due": "plan", "overdue": "plan",
-           "upcoming": "appointments"}
-
 
 @dataclass(frozen=True)
 class Window:
@@ -88,10 +82,11 @@ class PatientWeek:
     owner: Account | None = None  # the patient's account: their name
     actions: list[PlanItem] = field(default_factory=list)
     appointments: list[queries.AppointmentRow] = field(default_factory=list)
+    read_from: dict[str, str] = field(default_factory=dict)  # each count's name: its section
 
     def sections(self) -> set[str]:
         """The sections this week says something of."""
-        return {section for name, section in SECTION.items() if getattr(self, name)}
+        return set(self.read_from.values())
 
     @property
     def changed_anything(self) -> bool:
@@ -120,6 +115,7 @@ def summarise(db: Session, account: Account, professional: Professional,
         for patient_id, name, count in part(db, account, readable, window):
             week = found.setdefault(patient_id, PatientWeek(patient_id))
             setattr(week, name, getattr(week, name) + count)
+            week.read_from[name] = section
     return list(found.values())
 
 
@@ -137,8 +133,8 @@ def build(db: Session, account: Account, professional: Professional, now: dateti
 
 def reads(week: Week) -> list[tuple[int, str]]:
     """The (carnet, section) pairs the page shows something of: each is a read."""
-    return sorted({(patient.patient_id, section) for patient in week.patients
-                   for section in patient.sections()})
+    return sorted({(patient_week.patient_id, section) for patient_week in week.patients
+                   for section in patient_week.sections()})
 
 
 # -- the parts: (carnet, what, how many) ------------------------------------------------

@@ -253,3 +253,27 @@ def test_what_the_team_wrote_is_shown_after_a_report_only_where_the_plan_is_shar
         AuditEvent.id > last, AuditEvent.action == "read",
         AuditEvent.patient_id == jeanne_id)).all()
     assert "plan" in read
+
+
+def test_the_teams_words_are_not_even_fetched_for_a_reader_without_the_plan(
+        signed_in, db, engine, jeanne_id):
+    assert signed_in("lefevre").post(_note_path(jeanne_id), text="Mon poids sec : 71 kg.",
+                                      version="0").status_code == 303
+    decide(db, "jeanne", "claire", ConsentKind.GRANT, "symptoms:write")
+    decide(db, "jeanne", "claire", ConsentKind.REVOKE, "plan")
+    claire = signed_in("claire")
+    forget_heart_reports(db, jeanne_id)
+    sent = claire.post(f"/carnet/{jeanne_id}/symptoms/new", **report_form(db, weight="71.0"))
+    assert sent.status_code == 303
+    statements: list[str] = []
+
+    def listener(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = claire.get(sent.location).get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert "Green zone" in page and "Mon poids sec" not in page
+    assert not [s for s in statements if "zone_note" in s]

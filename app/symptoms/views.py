@@ -3,8 +3,6 @@ the plan of action that says what to do after one."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -96,17 +94,17 @@ def sent(patient_id: int, report_id: int):
     report, questionnaire = found
     row = reports.ReportRow(report, questionnaire, questionnaire, g.account, None)
     # What to do now: the zone of the plan of action this report is in, for its condition.
-    # What the team wrote for it is the plan's: shown (and read) only where the plan is
-    # shared with the reader — a caregiver may report without seeing the plan.
+    # What the team wrote for it is the plan's: fetched only where the plan is shared with
+    # the reader (a caregiver may report without seeing the plan), and read when shown.
     access = carnet_access()
+    may_read_plan = access.may(policy.READ, "plan")
     zone = zones.advice(db, patient, questionnaire.condition, row.zone(),
-                        reading.reader_language())
-    if zone.note is not None and not (zone.note.text and access.read("plan")):
-        zone = replace(zone, note=None)
+                        reading.reader_language(), with_note=may_read_plan)
+    if zone.note is not None and zone.note.text:
+        access.read("plan")
     return render("symptoms/sent.html", None, row=row, own=policy.is_owner(g.account, patient),
                   zone=zone, advice=render_markdown(zone.page.body_markdown) if zone.page else "",
-                  may_read=access.may(policy.READ, "symptoms"),
-                  may_read_plan=access.may(policy.READ, "plan"))
+                  may_read=access.may(policy.READ, "symptoms"), may_read_plan=may_read_plan)
 
 
 @bp.get("/carnet/<int:patient_id>/action-plan")
@@ -134,7 +132,7 @@ def zone_note(patient_id: int, condition: str, zone: str):
     if condition not in (patient.conditions or []) or zone not in zones.ZONES:
         abort(404)
     db = get_session()
-    note = zones.notes(db, patient.id).get((condition, zone))
+    note = zones.note(db, patient.id, condition, zone)
     form = ZoneNoteForm(obj=note, version=note.version if note else 0)
     status, stale_by = 200, None
     if form.validate_on_submit():

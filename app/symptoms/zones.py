@@ -78,6 +78,13 @@ def notes(db: Session, patient_id: int) -> dict[tuple[str, str], ZoneNote]:
         select(ZoneNote).where(ZoneNote.patient_id == patient_id))}
 
 
+def note(db: Session, patient_id: int, condition: str, zone: str) -> ZoneNote | None:
+    """What the team wrote for ``zone`` of ``condition`` in this carnet, if anything."""
+    return db.exec(select(ZoneNote).where(ZoneNote.patient_id == patient_id,
+                                          ZoneNote.condition == condition,
+                                          ZoneNote.zone == zone)).first()
+
+
 def plans(db: Session, patient: Patient, language: str) -> dict[str, list[Zone]]:
     """condition → its three zones (green, amber, red), for each of the carnet's conditions,
     in ``language`` where a page is published in it, else in French, with their text (the
@@ -92,36 +99,40 @@ def plans(db: Session, patient: Patient, language: str) -> dict[str, list[Zone]]
             for condition in conditions}
 
 
-def advice(db: Session, patient: Patient, condition: str, zone: str, language: str) -> Zone:
-    """The zone a report put its patient in, with what to do now for ``condition``."""
+def advice(db: Session, patient: Patient, condition: str, zone: str, language: str, *,
+           with_note: bool) -> Zone:
+    """The zone a report put its patient in, with what to do now for ``condition``, and
+    what the team wrote for it when ``with_note`` (the reader may read the plan: otherwise
+    it is not even fetched)."""
     return Zone(condition, zone, reading.page(db, slug(condition, zone), language),
-                notes(db, patient.id).get((condition, zone)))
+                note(db, patient.id, condition, zone) if with_note else None)
 
 
-def write_note(db: Session, patient: Patient, actor: Account, note: ZoneNote | None,
+def write_note(db: Session, patient: Patient, actor: Account, current: ZoneNote | None,
                condition: str, zone: str, text: str, base_version: int) -> ZoneNote | None:
     """Save what the team wrote for ``zone`` of ``condition`` (empty: nothing of their own)
-    over ``note``, the one the form was opened on (None: there was none), unless someone
+    over ``current``, the note the form was opened on (None: there was none), unless someone
     saved it since ``base_version`` — then :class:`StaleEdit`, as for every row of a carnet.
     The same words again change nothing and tell no one (None when there is still no note);
     new words are in their writer's language."""
-    if (note.text if note is not None else "") == text:
-        if note is not None:
-            require_version(db, note, base_version)
-        return note
-    if note is not None:
+    if (current.text if current is not None else "") == text:
+        if current is not None:
+            require_version(db, current, base_version)
+        return current
+    if current is not None:
         changed = {"text": text}
-        save_version(db, note, base_version, actor.id, {**changed, **reworded(changed, {"text"})})
+        save_version(db, current, base_version, actor.id,
+                     {**changed, **reworded(changed, {"text"})})
     else:
-        note = ZoneNote(patient_id=patient.id, condition=condition, zone=zone, text=text,
-                        updated_by_id=actor.id, updated_at=utcnow())
+        current = ZoneNote(patient_id=patient.id, condition=condition, zone=zone, text=text,
+                           updated_by_id=actor.id, updated_at=utcnow())
         try:
             with db.begin_nested():  # two first saves at once: one is first, the other is told
-                db.add(note)
+                db.add(current)
         except sa.exc.IntegrityError:
-            raise stale(db, notes(db, patient.id)[condition, zone]) from None
+            raise stale(db, note(db, patient.id, condition, zone)) from None
     # Those who read the plan hear that it changed (no words of it in the push).
     notify(db, patient, NotificationKind.PLAN_CHANGED, "plan", actor,
            url=f"/carnet/{patient.id}/action-plan")
-    return note
+    return current
 

@@ -7,10 +7,11 @@ against its question.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, TextAreaField
 
-from ..carnet.forms import VersionField, text
+from ..carnet.forms import VersionField, at_most, strip
 from .zones import NOTE_MAX
 
 
@@ -26,5 +27,6 @@ class AcknowledgeForm(FlaskForm):
 class ZoneNoteForm(FlaskForm):
     """What the team writes with the patient for one zone (empty: nothing of their own)."""
 
-    text = text(limit=NOTE_MAX)
+    text = TextAreaField(_l("For this patient (optional)"), [at_most(NOTE_MAX)], filters=[strip],
+                         render_kw={"rows": 6, "maxlength": NOTE_MAX, "dir": "auto"})
     version = VersionField()
